@@ -1,0 +1,37 @@
+// What flows through pipelines. A `logs` pipeline carries LogItems (raw lines, parsed
+// MailEvents, correlated MessageRecords); a `metrics` pipeline carries MetricItems.
+import type { MailEvent } from './mail_event.js';
+
+/** A raw line as a receiver read it, before any parsing. */
+export interface RawLine {
+  kind: 'line';
+  body: string;
+  /** When the receiver read it (Unix ms). */
+  observed: number;
+  /** Where it came from: file path, peer address, transport. */
+  source?: Record<string, string>;
+}
+
+/** Placeholder shape for the correlation issue; extended there. */
+export interface MessageRecordItem {
+  kind: 'message_record';
+  [field: string]: unknown;
+}
+
+export type LogItem = RawLine | MailEvent | MessageRecordItem;
+
+export interface MetricPoint {
+  kind: 'metric';
+  name: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  unit?: string;
+  attributes: Record<string, string>;
+  time: number;
+  value: number;
+}
+
+export type MetricItem = MetricPoint;
+
+export type Signal = 'logs' | 'metrics' | 'traces';
+
+export type PipelineItem = LogItem | MetricItem;

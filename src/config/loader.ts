@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, typ
 import { componentType, type ComponentKind } from '../pipeline/component.js';
 import type { Registry } from '../pipeline/registry.js';
 import { substituteEnv } from './env.js';
+import { DURATION_RE } from './types.js';
 import {
   buildConfigSchema,
   SECTION_KIND,
@@ -97,7 +98,7 @@ export function parseConfig(
   for (const i of sub.issues) issues.push({ path: '', line: i.line, column: i.column, message: i.message });
 
   const lines = new LineCounter();
-  const doc = parseDocument(sub.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(sub.text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];
     issues.push({ path: '', line: pos?.line, column: pos?.col, message: `YAML: ${e.message.split('\n')[0]}` });
@@ -194,7 +195,7 @@ function schemaIssue(e: ErrorObject, doc: Document, lines: LineCounter): ConfigI
   }
   let message = e.message ?? 'invalid';
   if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (e.keyword === 'pattern' && e.schemaPath.includes('Duration')) message = 'must be a duration such as 250ms, 30s, 10m, 2h';
+  if (e.keyword === 'pattern' && (e.params as { pattern: string }).pattern === DURATION_RE.source) message = 'must be a duration such as 250ms, 30s, 10m, 2h';
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
     return { path: dotted([...path, missing]), ...locate(doc, lines, path), message: `missing required key "${missing}"` };

@@ -3,7 +3,7 @@
 // JSON Schema all come from these definitions.
 import { Type, type TSchema, type SchemaOptions } from '@sinclair/typebox';
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+export const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration: "250ms", "30s", "10m", "2h", "5d". */

@@ -2,7 +2,20 @@
 // the JSON Schema all read this list.
 import type { AnyFactory } from './pipeline/component.js';
 import { Registry } from './pipeline/registry.js';
+import { filelogReceiverFactory } from './receivers/filelog/factory.js';
+import { stdinReceiverFactory } from './receivers/stdin/factory.js';
+import { mtaParseFactory } from './processors/mta_parse/factory.js';
+import { forwardFactory } from './connectors/forward/factory.js';
+import { debugExporterFactory } from './exporters/debug/factory.js';
+import { fileExporterFactory } from './exporters/file/factory.js';
 
-export const factories: AnyFactory[] = [];
+export const factories: AnyFactory[] = [
+  filelogReceiverFactory,
+  stdinReceiverFactory,
+  mtaParseFactory,
+  forwardFactory,
+  debugExporterFactory,
+  fileExporterFactory,
+];
 
 export const registry = new Registry(factories);

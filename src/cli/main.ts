@@ -1,4 +1,5 @@
 // The `mailsight` command line. Each subcommand lives in its own module.
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,9 @@ import { ConfigError, loadConfigFile } from '../config/loader.js';
 import { configSchemaJson } from '../config/schema.js';
 import { runConfigTests } from '../config/test_runner.js';
 import { registry } from '../components.js';
+import { MTAS } from '../processors/mta_parse/config.js';
 import { componentsCommand } from './components.js';
+import { parseCommand } from './parse.js';
 import { EXIT } from './exit_codes.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -19,6 +22,9 @@ Usage:
   mailsight validate -c FILE...      check config files; problems as file:line:col: key.path: reason
   mailsight components [--json]      list every receiver/processor/connector/exporter and its options
   mailsight test -c FILE [--name N]  run the file's tests: blocks
+  mailsight parse [--mta M] [--timezone TZ] [--raw] [FILE...|-]
+                                     MailEvent JSON lines on stdout (M: auto, postfix, exim,
+                                     opendkim, opendmarc, policyd-spf, dovecot)
   mailsight schema                   print the JSON Schema of pipeline files
   mailsight --help | --version
 
@@ -31,6 +37,9 @@ Exit codes:
 `;
 
 const out = (s: string) => process.stdout.write(s + '\n');
+/** Write with back-pressure: large outputs (parse, report) must not buffer without bound. */
+const writeOut = (chunk: string): Promise<void> | boolean =>
+  process.stdout.write(chunk) || once(process.stdout, 'drain').then(() => undefined);
 const err = (s: string) => process.stderr.write(s + '\n');
 
 /** The package root, where the embedded pipelines and samples live. */
@@ -69,6 +78,16 @@ export async function main(argv: string[]): Promise<number> {
         }
         out(`${results.length - failed} passed, ${failed} failed`);
         return failed ? EXIT.TESTS_FAILED : EXIT.OK;
+      }
+      case 'parse': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { mta: { type: 'string', default: 'auto' }, timezone: { type: 'string', default: 'local' }, raw: { type: 'boolean', default: false } },
+          allowPositionals: true,
+        });
+        const mta = values.mta as (typeof MTAS)[number];
+        if (!MTAS.includes(mta)) return usage(`--mta must be one of ${MTAS.join(', ')}`);
+        return await parseCommand(positionals, { mta, timezone: values.timezone!, keepRaw: values.raw! }, writeOut);
       }
       case 'schema':
         process.stdout.write(configSchemaJson(registry));

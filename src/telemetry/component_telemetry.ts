@@ -62,6 +62,16 @@ export class SelfTelemetry {
   }
 
   /** @internal */
+  extraCounterWith(name: string, help: string, label: string): Counter<string> {
+    let m = this.extraCounters.get(name) as Counter<string> | undefined;
+    if (!m) {
+      m = new Counter<string>({ name, help, labelNames: ['kind', 'component', 'pipeline', label], registers: [this.registry] });
+      this.extraCounters.set(name, m as Counter<Labels>);
+    }
+    return m;
+  }
+
+  /** @internal */
   extraGauge(name: string, help: string): Gauge<Labels> {
     let m = this.extraGauges.get(name);
     if (!m) {
@@ -111,6 +121,20 @@ export class ComponentTelemetry {
   /** A component-specific counter, e.g. `mailsight_filelog_truncations_total`. */
   counter(name: string, help: string): { inc(n?: number): void } {
     return this.self.extraCounter(name, help).labels(this.labels);
+  }
+
+  /** A component-specific counter with one extra label, e.g. unparsed lines per program. */
+  counterBy(name: string, help: string, label: string): { inc(value: string, n?: number): void } {
+    const m = this.self.extraCounterWith(name, help, label);
+    const base = this.labels;
+    const children = new Map<string, { inc(n?: number): void }>();
+    return {
+      inc(value: string, n = 1) {
+        let c = children.get(value);
+        if (!c) children.set(value, (c = m.labels({ ...base, [label]: value })));
+        c.inc(n);
+      },
+    };
   }
 
   gauge(name: string, help: string): { set(v: number): void } {

@@ -1,0 +1,3 @@
+import { Strict } from '../../config/types.js';
+
+export const ForwardConfig = Strict({});

@@ -1,0 +1,63 @@
+// The CLI contract of DESIGN §7, exercised through the real executable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
+
+const bin = join(repoRoot, 'bin', 'mailsight.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 30_000 });
+const cfg = (name: string) => join('test', 'configs', name);
+
+test('validate exits 0 on every file in pipelines/', () => {
+  const files = readdirSync(join(repoRoot, 'pipelines')).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length > 0);
+  for (const f of files) {
+    const r = run('validate', '-c', join('pipelines', f));
+    assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+  }
+});
+
+const bad: [string, RegExp][] = [
+  ['unknown-key.yaml', /unknown-key\.yaml:6:5: exporters\.debug\.colour: unknown key "colour"/],
+  ['undefined-component.yaml', /undefined-component\.yaml:9:20: service\.pipelines\.logs\.processors\[0\]: processor "mta_parse\/missing" is not defined/],
+  ['type-error.yaml', /type-error\.yaml:3:14: receivers\.filelog\.include: must be array/],
+  ['cycle.yaml', /cycle\.yaml:10:5: service\.pipelines\.logs\/(one|two): pipelines form a cycle through connectors/],
+];
+for (const [file, want] of bad) {
+  test(`validate exits 3 with path:line and reason on ${file}`, () => {
+    const r = run('validate', '-c', cfg(file));
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, want);
+  });
+}
+
+test('components lists each component with options and defaults from the schemas', () => {
+  const r = run('components', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const list = JSON.parse(r.stdout) as { kind: string; type: string; options: { name: string; default?: unknown }[] }[];
+  const filelog = list.find((c) => c.kind === 'receiver' && c.type === 'filelog');
+  assert.ok(filelog, 'filelog listed');
+  assert.equal(filelog.options.find((o) => o.name === 'start_at')?.default, 'end');
+  const debug = list.find((c) => c.type === 'debug')!;
+  assert.ok(debug.options.some((o) => o.name === 'queue.when_full' && o.default === 'block'));
+  const text = run('components');
+  assert.match(text.stdout, /receiver filelog/);
+});
+
+test('usage errors exit 2 and name the problem; --help exits 0 and documents exit codes', () => {
+  const r = run('frobnicate');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  const h = run('--help');
+  assert.equal(h.status, 0);
+  assert.match(h.stdout, /Exit codes:[\s\S]*3\s+invalid configuration/);
+});
+
+test('schema prints the JSON Schema that is committed in schemas/', () => {
+  const r = run('schema');
+  assert.equal(r.status, 0);
+  const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
+  assert.deepEqual(Object.keys(schema.properties), ['receivers', 'processors', 'connectors', 'exporters', 'service', 'alerts', 'remediation', 'tests']);
+});

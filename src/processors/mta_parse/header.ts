@@ -1,0 +1,345 @@
+// Syslog framing: turn one log line into {time, host, program, pid, msg}.
+//
+// Formats (auto-detected per line, cheapest test first):
+//   RFC 3164        `Nov  7 06:52:11 host prog[pid]: msg` (also `<PRI>` before it, zero-padded day as
+//                   Postfix's own maillog_file writes it, optional `.ffffff` after the seconds)
+//   RFC 3339 stamp  `2026-11-12T05:41:23.079787+00:00 host prog[pid]: msg` (rsyslog file format)
+//   RFC 5424        `<34>1 2026-11-12T05:41:23Z host app procid msgid [sd] msg` (PRI optional, BOM)
+//   journald JSON   `{"MESSAGE": ..., "SYSLOG_IDENTIFIER": ..., "__REALTIME_TIMESTAMP": ...}`
+//   container       `mail  | <any of the above>` / `mail_1  | ...` (docker compose prefix)
+// Lines with a bare `prog: msg` tag (no pid) and without a host are accepted too.
+
+export interface FramedLine {
+  /** Unix epoch milliseconds; the fractional part carries microseconds. */
+  time: number;
+  host: string;
+  program: string;
+  pid: number | undefined;
+  msg: string;
+}
+
+export interface FramerOptions {
+  /** Zone of RFC 3164 timestamps (they carry none): "UTC" (default), "local", or "+02:00". */
+  timezone?: string;
+  /** Reference clock for the RFC 3164 year; defaults to Date.now. */
+  now?: () => number;
+}
+
+/** 'local' or a fixed offset east of UTC in minutes. */
+export type TzSpec = 'local' | number;
+
+export function parseTimezone(tz: string | undefined): TzSpec {
+  if (tz === undefined || tz === '') return 0;
+  const t = tz.trim();
+  const u = t.toUpperCase();
+  if (u === 'UTC' || u === 'Z' || u === 'GMT') return 0;
+  if (t.toLowerCase() === 'local') return 'local';
+  const m = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
+  if (!m) throw new Error(`invalid timezone "${tz}": use "local", "UTC" or an offset like "+02:00"`);
+  const mins = Number(m[2]) * 60 + (m[3] ? Number(m[3]) : 0);
+  if (mins > 18 * 60) throw new Error(`invalid timezone "${tz}": offset out of range`);
+  return m[1] === '-' ? -mins : mins;
+}
+
+// Month lookup keyed by the three character codes, so no substring is allocated.
+const MONTHS = new Map<number, number>();
+['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].forEach((m, i) => {
+  MONTHS.set((m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i);
+});
+
+const DAY_MS = 86_400_000;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function d2(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+}
+
+/** Parse digits [i, i+n) or return -1. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k);
+    if (!isDigit(c)) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/** `.ffffff` fraction starting at i (the dot); returns [milliseconds, end index]. */
+function fraction(s: string, i: number): [number, number] {
+  let j = i + 1;
+  let v = 0;
+  let scale = 1;
+  while (j < s.length && isDigit(s.charCodeAt(j))) {
+    if (scale < 1e9) {
+      v = v * 10 + (s.charCodeAt(j) - 48);
+      scale *= 10;
+    }
+    j++;
+  }
+  return [(v / scale) * 1000, j];
+}
+
+export class Framer {
+  private readonly tz: TzSpec;
+  private readonly now: () => number;
+  // Year inference state for RFC 3164 replay (Dec -> Jan increments the year).
+  private year = -1;
+  private lastMonth = -1;
+  // Cache of the last RFC 3164 "Mmm dd hh:mm:ss" prefix: consecutive lines share it.
+  private lastKey = '';
+  private lastBase = 0;
+  // Cache of the last RFC 3339 "YYYY-MM-DDTHH:MM:SS" + offset.
+  private lastIsoKey = '';
+  private lastIsoBase = 0;
+
+  constructor(opts: FramerOptions = {}) {
+    this.tz = parseTimezone(opts.timezone);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Frame one line; undefined when no known header is found. */
+  frame(line: string): FramedLine | undefined {
+    let p = 0;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 123 /* { */) return this.journald(line);
+    // docker compose: `name  | rest`: one token, spaces, a bar.
+    if (c0 !== 60 /* < */ && !isDigit(c0)) {
+      const sp = line.indexOf(' ');
+      if (sp > 0 && sp < 80) {
+        let q = sp;
+        while (line.charCodeAt(q) === 32) q++;
+        if (line.charCodeAt(q) === 124 /* | */ && (line.charCodeAt(q + 1) === 32 || q + 1 === line.length)) {
+          return this.frame(line.slice(q + 2));
+        }
+      }
+    }
+    // <PRI>
+    if (c0 === 60) {
+      const e = line.indexOf('>');
+      if (e < 2 || e > 4) return undefined;
+      p = e + 1;
+    }
+    const c = line.charCodeAt(p);
+    if (isDigit(c)) {
+      // RFC 5424 "1 " version, or an RFC 3339 timestamp "YYYY-".
+      if (c === 49 && line.charCodeAt(p + 1) === 32) return this.rfc5424(line, p + 2);
+      if (line.charCodeAt(p + 4) === 45 /* - */ && line.charCodeAt(p + 10) === 84 /* T */) {
+        const t = this.iso(line, p);
+        if (t === undefined) return undefined;
+        return this.afterTimestamp(line, t[1], t[0]);
+      }
+      return undefined;
+    }
+    return this.rfc3164(line, p);
+  }
+
+  private rfc3164(line: string, p: number): FramedLine | undefined {
+    const mon = MONTHS.get((line.charCodeAt(p) << 16) | (line.charCodeAt(p + 1) << 8) | line.charCodeAt(p + 2));
+    if (mon === undefined || line.charCodeAt(p + 3) !== 32) return undefined;
+    const key = line.slice(p, p + 15);
+    let base: number;
+    if (key === this.lastKey) {
+      base = this.lastBase;
+    } else {
+      const dc = line.charCodeAt(p + 4);
+      const day = dc === 32 ? line.charCodeAt(p + 5) - 48 : d2(line, p + 4);
+      const hh = digits(line, p + 7, 2);
+      const mm = digits(line, p + 10, 2);
+      const ss = digits(line, p + 13, 2);
+      if (
+        day < 1 || day > 31 || hh < 0 || mm < 0 || ss < 0 ||
+        line.charCodeAt(p + 6) !== 32 || line.charCodeAt(p + 9) !== 58 || line.charCodeAt(p + 12) !== 58
+      ) return undefined;
+      const year = this.yearFor(mon, day, hh, mm, ss);
+      base = this.toEpoch(year, mon, day, hh, mm, ss);
+      this.lastKey = key;
+      this.lastBase = base;
+    }
+    let q = p + 15;
+    let time = base;
+    if (line.charCodeAt(q) === 46 /* . */) {
+      const f = fraction(line, q);
+      time += f[0];
+      q = f[1];
+    }
+    if (line.charCodeAt(q) !== 32) return undefined;
+    return this.afterTimestamp(line, q + 1, time);
+  }
+
+  /** Year of an RFC 3164 stamp: current year (not > ~1 day ahead) for the first line, then stream state. */
+  private yearFor(mon: number, day: number, hh: number, mm: number, ss: number): number {
+    if (this.year < 0) {
+      const now = this.now();
+      let y = this.tz === 'local' ? new Date(now).getFullYear() : new Date(now + this.tz * 60_000).getUTCFullYear();
+      if (this.toEpoch(y, mon, day, hh, mm, ss) > now + DAY_MS) y -= 1;
+      this.year = y;
+    } else if (mon + 6 < this.lastMonth) {
+      this.year += 1; // Dec -> Jan while replaying
+    } else if (mon > this.lastMonth + 6) {
+      this.year -= 1; // a late line from the previous year just after the rollover
+    }
+    this.lastMonth = mon;
+    return this.year;
+  }
+
+  private toEpoch(y: number, mon: number, day: number, hh: number, mm: number, ss: number): number {
+    if (this.tz === 'local') return new Date(y, mon, day, hh, mm, ss).getTime();
+    return Date.UTC(y, mon, day, hh, mm, ss) - this.tz * 60_000;
+  }
+
+  /** RFC 3339 timestamp at p; returns [epoch ms, index after it] or undefined. */
+  private iso(line: string, p: number): [number, number] | undefined {
+    // YYYY-MM-DDTHH:MM:SS
+    let q = p + 19;
+    let frac = 0;
+    if (line.charCodeAt(q) === 46) {
+      const f = fraction(line, q);
+      frac = f[0];
+      q = f[1];
+    }
+    let offEnd = q;
+    const oc = line.charCodeAt(q);
+    if (oc === 90 || oc === 122 /* Z z */) offEnd = q + 1;
+    else if (oc === 43 || oc === 45) offEnd = line.charCodeAt(q + 3) === 58 ? q + 6 : q + 5;
+    const key = line.slice(p, p + 19) + line.slice(q, offEnd);
+    if (key === this.lastIsoKey) return [this.lastIsoBase + frac, offEnd];
+    const y = digits(line, p, 4);
+    const mo = digits(line, p + 5, 2);
+    const d = digits(line, p + 8, 2);
+    const hh = digits(line, p + 11, 2);
+    const mm = digits(line, p + 14, 2);
+    const ss = digits(line, p + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || hh < 0 || mm < 0 || ss < 0) return undefined;
+    let off = 0;
+    if (oc === 43 || oc === 45) {
+      const oh = digits(line, q + 1, 2);
+      const om = digits(line, offEnd - 2, 2);
+      if (oh < 0 || om < 0) return undefined;
+      off = (oh * 60 + om) * (oc === 45 ? -1 : 1);
+    } else if (offEnd === q) {
+      // No zone designator: treat like RFC 3164 (configured zone).
+      const base = this.toEpoch(y, mo - 1, d, hh, mm, ss);
+      this.lastIsoKey = key;
+      this.lastIsoBase = base;
+      return [base + frac, offEnd];
+    }
+    const base = Date.UTC(y, mo - 1, d, hh, mm, ss) - off * 60_000;
+    this.lastIsoKey = key;
+    this.lastIsoBase = base;
+    return [base + frac, offEnd];
+  }
+
+  /** `host tag: msg` after a timestamp (p points at the host). */
+  private afterTimestamp(line: string, p: number, time: number): FramedLine {
+    while (line.charCodeAt(p) === 32) p++;
+    let sp = line.indexOf(' ', p);
+    if (sp < 0) sp = line.length;
+    let host = line.slice(p, sp);
+    let tagStart = sp + 1;
+    // No host: the token is already the tag (`prog[pid]:` or `prog:`).
+    if (host.charCodeAt(host.length - 1) === 58 || host.indexOf('[') >= 0) {
+      host = '';
+      tagStart = p;
+    }
+    return this.tag(line, tagStart, time, host);
+  }
+
+  private tag(line: string, p: number, time: number, host: string): FramedLine {
+    const n = line.length;
+    for (let i = p; i < n; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 91 /* [ */) {
+        const close = line.indexOf(']', i + 1);
+        if (close < 0) break;
+        const pidStr = line.slice(i + 1, close);
+        const pid = Number(pidStr);
+        let m = close + 1;
+        if (line.charCodeAt(m) === 58) m++;
+        if (line.charCodeAt(m) === 32) m++;
+        return { time, host, program: line.slice(p, i), pid: pidStr !== '' && Number.isInteger(pid) ? pid : undefined, msg: line.slice(m) };
+      }
+      if (c === 58 /* : */) {
+        // `prog: msg` — only when followed by a space or the end (IPv6 and times have colons).
+        const nc = line.charCodeAt(i + 1);
+        if (nc === 32 || i + 1 === n) {
+          return { time, host, program: line.slice(p, i), pid: undefined, msg: line.slice(Math.min(n, i + 2)) };
+        }
+      }
+      if (c === 32) break;
+    }
+    return { time, host, program: '', pid: undefined, msg: line.slice(p) };
+  }
+
+  private rfc5424(line: string, p: number): FramedLine | undefined {
+    // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]
+    let time: number;
+    if (line.charCodeAt(p) === 45 /* - */) {
+      time = this.now();
+      p += 1;
+    } else {
+      const t = this.iso(line, p);
+      if (t === undefined) return undefined;
+      time = t[0];
+      p = t[1];
+    }
+    const fields: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      if (line.charCodeAt(p) !== 32) return undefined;
+      p++;
+      let e = line.indexOf(' ', p);
+      if (e < 0) e = line.length;
+      fields.push(line.slice(p, e));
+      p = e;
+    }
+    if (line.charCodeAt(p) === 32) p++;
+    // Structured data: "-" or one or more [id k="v" ...] with \] escapes.
+    if (line.charCodeAt(p) === 45) {
+      p++;
+    } else {
+      while (line.charCodeAt(p) === 91) {
+        let i = p + 1;
+        while (i < line.length) {
+          const c = line.charCodeAt(i);
+          if (c === 92) i += 2;
+          else if (c === 93) break;
+          else i++;
+        }
+        p = i + 1;
+      }
+    }
+    if (line.charCodeAt(p) === 32) p++;
+    if (line.charCodeAt(p) === 0xfeff) p++;
+    const nil = (s: string): string => (s === '-' ? '' : s);
+    const procid = fields[2];
+    const pid = procid !== '-' && /^\d+$/.test(procid) ? Number(procid) : undefined;
+    return { time, host: nil(fields[0]), program: nil(fields[1]), pid, msg: line.slice(p) };
+  }
+
+  private journald(line: string): FramedLine | undefined {
+    let o: unknown;
+    try {
+      o = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (typeof o !== 'object' || o === null) return undefined;
+    const j = o as Record<string, unknown>;
+    const m = j.MESSAGE;
+    let msg: string;
+    if (typeof m === 'string') msg = m;
+    else if (Array.isArray(m)) msg = Buffer.from(m as number[]).toString('utf8'); // non-UTF-8 or binary payloads
+    else return undefined;
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+    // The source's own timestamp is closer to the event than the journal's receive time.
+    const us = str(j._SOURCE_REALTIME_TIMESTAMP) ?? str(j.__REALTIME_TIMESTAMP);
+    const time = us !== undefined && us !== '' ? Number(us) / 1000 : this.now();
+    const program = str(j.SYSLOG_IDENTIFIER) ?? str(j._SYSLOG_IDENTIFIER) ?? str(j._COMM) ?? '';
+    const pidStr = str(j.SYSLOG_PID) ?? str(j._SYSLOG_PID) ?? str(j._PID);
+    const pid = pidStr !== undefined && /^\d+$/.test(pidStr) ? Number(pidStr) : undefined;
+    return { time: Number.isFinite(time) ? time : this.now(), host: str(j._HOSTNAME) ?? '', program, pid, msg };
+  }
+}

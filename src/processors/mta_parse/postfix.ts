@@ -1,0 +1,1243 @@
+// Postfix message parser: the text after `postfix/<daemon>[pid]: `.
+//
+// Dispatch is on the daemon name, then on literal prefixes (startsWith / charCodeAt); small anchored
+// regexes run only after a prefix matched. Line shapes follow the Postfix sources (log_adhoc.c,
+// smtpd.c, smtpd_check.c log_whatsup, cleanup_message.c cleanup_act_log, postscreen_*.c, anvil.c,
+// scache.c, master.c, postsuper.c, bounce_*_service.c).
+//
+// Field conventions (see also parser.ts):
+// - smtp_command is the SMTP verb, upper case: CONNECT (greeting), EHLO, HELO, LHLO, STARTTLS,
+//   AUTH, MAIL, RCPT, DATA, BDAT, DATA-END, QUIT, RSET, ... . DATA-END is the reply after the
+//   message body: a remote "(in reply to end of DATA command)", "while sending end of data", and
+//   smtpd's own "END-OF-MESSAGE" stage all map to it (the Exim parser uses the same word).
+// - delivery `reply` is the remote reply alone (`host X said:` and `(in reply to ...)` removed,
+//   multi-line replies collapsed to one line) or Postfix's local reason when there is no remote one.
+// - reject: `reply` is the full reply text ("554 5.7.1 <a@b>: Recipient address rejected: ..."),
+//   `reason` the part after the codes and the optional `<address>: ` ("Recipient address rejected: ...").
+// - relay=host[ip]:port fills relay (as logged), relay_host, relay_ip, relay_port; relay=none/local/
+//   dovecot/... only fills relay; a non-IP inside the brackets (private/dovecot-lmtp) goes to
+//   attrs.relay_socket.
+import type { MailEvent, MailEventType, DeliveryStatus, Delays, TlsInfo } from '../../model/mail_event.js';
+import type { MessageParser } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// small helpers
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isUpperHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70);
+}
+
+function isVowel(c: number): boolean {
+  // AEIOUaeiou: absent from the long queue id alphabet.
+  return c === 65 || c === 69 || c === 73 || c === 79 || c === 85 || c === 97 || c === 101 || c === 105 || c === 111 || c === 117;
+}
+
+/** Is s[start, end) a Postfix queue id: short (uppercase hex, 6+) or long (time 10+ chars, 'z', inode)? */
+export function isQueueId(s: string, start = 0, end = s.length): boolean {
+  const len = end - start;
+  if (len < 6) return false;
+  let hex = true;
+  let lastZ = -1;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAlnum(c)) return false;
+    if (hex && !isUpperHex(c)) hex = false;
+    if (c === 122) lastZ = i;
+    else if (isVowel(c)) {
+      if (!hex) return false;
+    }
+  }
+  if (hex) return true;
+  // long ids: seconds (6+) + microseconds (4) base-52, 'z', inode base-51 (no 'z').
+  return lastZ - start >= 10 && lastZ < end - 1;
+}
+
+/** If msg starts with `QUEUEID: `, the index of the colon; else -1. */
+function queueIdPrefix(msg: string): number {
+  const n = Math.min(msg.length, 40);
+  for (let i = 0; i < n; i++) {
+    const c = msg.charCodeAt(i);
+    if (isAlnum(c)) continue;
+    if (c === 58 && msg.charCodeAt(i + 1) === 32 && isQueueId(msg, 0, i)) return i;
+    return -1;
+  }
+  return -1;
+}
+
+function num(s: string): number | undefined {
+  return numAt(s, 0, s.length);
+}
+
+/** Decimal number in s[p, e): digits with an optional fraction parsed inline (Number() on a slice is
+ * several times slower on this hot path); anything else falls back to Number(). */
+function numAt(s: string, p: number, e: number): number | undefined {
+  if (e <= p) return undefined;
+  let v = 0;
+  let i = p;
+  for (; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
+    else break;
+  }
+  if (i === e) return v;
+  if (s.charCodeAt(i) === 46 && i > p) {
+    let scale = 1;
+    let f = 0;
+    for (i++; i < e; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        f = f * 10 + (c - 48);
+        scale *= 10;
+      } else break;
+    }
+    // one correctly rounded division: the same double Number() would give
+    if (i === e && scale > 1 && scale <= 1e15) return (v * scale + f) / scale;
+  }
+  const x = Number(s.slice(p, e));
+  return Number.isFinite(x) ? x : undefined;
+}
+
+function setAttr(ev: MailEvent, k: string, v: string | number): void {
+  (ev.attrs ??= {})[k] = v;
+}
+
+function isIpLike(s: string): boolean {
+  if (s.length === 0) return false;
+  let colon = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) colon = true;
+    else if (!(isDigit(c) || c === 46 || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return colon || isDigit(s.charCodeAt(0));
+}
+
+interface Peer {
+  host: string | undefined;
+  ip: string | undefined;
+  port: number | undefined;
+  /** Bracket content when it is not an address (e.g. private/dovecot-lmtp). */
+  socket: string | undefined;
+  end: number;
+}
+
+/** `host[addr]`, `host[addr]:port`, `[addr]:port` starting at p, ending before a space/colon/comma/end. */
+function parsePeer(s: string, p: number): Peer | undefined {
+  const open = s.indexOf('[', p);
+  if (open < 0) return undefined;
+  const close = s.indexOf(']', open + 1);
+  if (close < 0) return undefined;
+  // The host must not contain spaces (that would mean we jumped to an unrelated bracket).
+  for (let i = p; i < open; i++) if (s.charCodeAt(i) === 32) return undefined;
+  const inner = s.slice(open + 1, close);
+  let end = close + 1;
+  let port: number | undefined;
+  if (s.charCodeAt(end) === 58 && isDigit(s.charCodeAt(end + 1))) {
+    let q = end + 1;
+    let v = 0;
+    while (isDigit(s.charCodeAt(q))) v = v * 10 + (s.charCodeAt(q++) - 48);
+    port = v;
+    end = q;
+  }
+  const ipLike = isIpLike(inner);
+  // Postfix logs IPv6 client addresses with an "ipv6:" prefix in some places.
+  const ip = ipLike ? inner : inner.startsWith('ipv6:') || inner.startsWith('IPv6:') ? inner.slice(5) : undefined;
+  return { host: open > p ? s.slice(p, open) : undefined, ip, port, socket: ip === undefined ? inner : undefined, end };
+}
+
+function setClient(ev: MailEvent, peer: Peer): void {
+  if (peer.host !== undefined) ev.client_host = peer.host;
+  if (peer.ip !== undefined) ev.client_ip = peer.ip;
+  if (peer.port !== undefined) ev.client_port = peer.port;
+}
+
+function setRelayPeer(ev: MailEvent, peer: Peer): void {
+  if (peer.host !== undefined) ev.relay_host = peer.host;
+  if (peer.ip !== undefined) ev.relay_ip = peer.ip;
+  if (peer.port !== undefined) ev.relay_port = peer.port;
+  if (peer.socket !== undefined) setAttr(ev, 'relay_socket', peer.socket);
+}
+
+/** Text between `<` at p and the next `>`; returns [value, index after '>'] or undefined. */
+function angle(s: string, p: number): [string, number] | undefined {
+  if (s.charCodeAt(p) !== 60) return undefined;
+  const e = s.indexOf('>', p + 1);
+  if (e < 0) return undefined;
+  return [s.slice(p + 1, e), e + 1];
+}
+
+/** Map an SMTP phrase ("RCPT TO", "end of DATA", "MAIL FROM") to the smtp_command vocabulary. */
+export function smtpCommandOf(phrase: string): string {
+  const p = phrase.trim();
+  const u = p.toUpperCase();
+  if (u === 'END-OF-MESSAGE' || u.startsWith('END OF DATA')) return 'DATA-END';
+  if (u === 'MESSAGE BODY') return 'DATA';
+  if (u.startsWith('THE INITIAL SERVER GREETING') || u.startsWith('INITIAL SERVER GREETING') || u === 'THE INITIAL PROTOCOL HANDSHAKE') return 'CONNECT';
+  const sp = u.indexOf(' ');
+  return sp < 0 ? u : u.slice(0, sp);
+}
+
+/** smtpd/postscreen stage names are verbs already, except END-OF-MESSAGE. */
+function stageCommand(where: string): string {
+  return where === 'END-OF-MESSAGE' ? 'DATA-END' : where;
+}
+
+/** The command a "while ..." phrase of smtp/lmtp refers to. */
+function whileCommand(phrase: string): string | undefined {
+  // while sending RCPT TO | receiving the initial server greeting | performing the EHLO handshake
+  let m: RegExpExecArray | null;
+  if ((m = /^(?:sending|receiving) (.+?)(?: -- .*)?$/.exec(phrase))) return smtpCommandOf(m[1]);
+  if ((m = /^performing the (\S+) handshake/.exec(phrase))) return m[1] === 'initial' ? 'CONNECT' : m[1].toUpperCase();
+  return undefined;
+}
+
+/** The leading 3-digit reply code, when followed by space, '-' or end. */
+function replyCode(s: string): number | undefined {
+  const c0 = s.charCodeAt(0);
+  if (!(c0 >= 50 && c0 <= 53) || !isDigit(s.charCodeAt(1)) || !isDigit(s.charCodeAt(2))) return undefined;
+  const c3 = s.charCodeAt(3);
+  if (s.length > 3 && c3 !== 32 && c3 !== 45) return undefined;
+  return (c0 - 48) * 100 + (s.charCodeAt(1) - 48) * 10 + (s.charCodeAt(2) - 48);
+}
+
+const DSN_RE = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
+
+/**
+ * Collapse a multi-line reply logged as "550-5.7.1 a 550-5.7.1 b 550 5.7.1 c" into
+ * "550 5.7.1 a b c", and squeeze runs of spaces.
+ */
+export function collapseReply(text: string): string {
+  let t = text;
+  const code = replyCode(t);
+  if (code !== undefined && t.charCodeAt(3) === 45) {
+    const cs = String(code);
+    const dm = DSN_RE.exec(t.slice(4));
+    const dsn = dm ? dm[1] : undefined;
+    const first = cs + ' ' + (dsn ? dsn + ' ' : '');
+    const rest = t.slice(4 + (dsn ? dsn.length + 1 : 0));
+    // Continuation markers of the same code (and the same enhanced code when present).
+    const esc = dsn ? dsn.replace(/\./g, '\\.') : '';
+    const re = new RegExp(' ' + cs + '[- ]' + (dsn ? '(?:' + esc + ' ?)?' : ''), 'g');
+    t = first + rest.replace(re, ' ');
+  }
+  if (t.indexOf('  ') >= 0) t = t.replace(/ {2,}/g, ' ');
+  return t.trim();
+}
+
+/** "... queued as QID" / exim "250 OK id=1abcDE-000123-AB" / local "forwarded as QID". */
+function queuedAs(text: string): string | undefined {
+  let i = text.indexOf('queued as ');
+  let k = 10;
+  if (i < 0) {
+    i = text.indexOf('forwarded as ');
+    k = 13;
+  }
+  if (i >= 0) {
+    let e = i + k;
+    while (e < text.length && (isAlnum(text.charCodeAt(e)) || text.charCodeAt(e) === 45)) e++;
+    if (e > i + k) return text.slice(i + k, e);
+  }
+  i = text.indexOf(' id=');
+  if (i >= 0 && replyCode(text) === 250) {
+    let e = i + 4;
+    while (e < text.length && (isAlnum(text.charCodeAt(e)) || text.charCodeAt(e) === 45)) e++;
+    if (e > i + 4) return text.slice(i + 4, e);
+  }
+  return undefined;
+}
+
+/**
+ * Parse a delivery status text (the parenthesised part after status=, or the remote part of
+ * other smtp lines): remote host, reply, reply_code, smtp_command, queued_as.
+ */
+function analyseReply(text: string, ev: MailEvent): void {
+  let t = text;
+  // "host H[IP] said: REPLY (in reply to X command)" / "host H[IP] refused to talk to me: REPLY"
+  if (t.startsWith('host ')) {
+    let i = t.indexOf(' said: ');
+    let k = 7;
+    if (i < 0) {
+      i = t.indexOf(' refused to talk to me: ');
+      k = 24;
+      if (i >= 0) ev.smtp_command = 'CONNECT';
+    }
+    if (i >= 0) {
+      if (ev.relay_host === undefined && ev.relay_ip === undefined) {
+        const peer = parsePeer(t.slice(5, i), 0);
+        if (peer) setRelayPeer(ev, peer);
+      }
+      t = t.slice(i + k);
+    }
+  }
+  if (t.charCodeAt(t.length - 1) === 41 /* ) */) {
+    const i = t.lastIndexOf(' (in reply to ');
+    if (i >= 0 && t.endsWith(' command)')) {
+      ev.smtp_command = smtpCommandOf(t.slice(i + 14, t.length - 9));
+      t = t.slice(0, i);
+    }
+  }
+  if (ev.smtp_command === undefined && (t.startsWith('lost connection with ') || t.startsWith('conversation with '))) {
+    // deferred "(lost connection with H[IP] while sending RCPT TO)"
+    const w = t.indexOf(' while ');
+    const cmd = w > 0 ? whileCommand(t.slice(w + 7)) : undefined;
+    if (cmd !== undefined) ev.smtp_command = cmd;
+  }
+  const code = replyCode(t);
+  if (code !== undefined) {
+    ev.reply_code = code;
+    t = collapseReply(t);
+  }
+  ev.reply = t;
+  const q = queuedAs(t);
+  if (q !== undefined) ev.queued_as = q;
+}
+
+// ---------------------------------------------------------------------------------------------
+// delivery agents: "QID: to=<..>, orig_to=<..>, relay=.., conn_use=N, delay=N, delays=a/b/c/d,
+// [tls=..,] dsn=X.Y.Z, status=STATUS (text)"
+
+const STATUSES: Record<string, DeliveryStatus> = {
+  sent: 'sent',
+  deferred: 'deferred',
+  bounced: 'bounced',
+  expired: 'expired',
+  deliverable: 'deliverable',
+  undeliverable: 'undeliverable',
+};
+
+function parseDelivery(rest: string, ev: MailEvent): boolean {
+  const to = angle(rest, 3);
+  if (!to) return false;
+  ev.recipient = to[0];
+  let p = to[1];
+  const n = rest.length;
+  // Keys are matched in place (startsWith at p) so the hot path slices only values.
+  while (p < n) {
+    if (rest.charCodeAt(p) !== 44 || rest.charCodeAt(p + 1) !== 32) return false;
+    p += 2;
+    if (rest.startsWith('status=', p)) {
+      p += 7;
+      let e = rest.indexOf(' ', p);
+      if (e < 0) e = n;
+      const st = STATUSES[rest.slice(p, e)];
+      if (st === undefined) return false;
+      ev.status = st;
+      if (e < n && rest.charCodeAt(e + 1) === 40 && rest.charCodeAt(n - 1) === 41) {
+        analyseReply(rest.slice(e + 2, n - 1), ev);
+      } else if (e < n) {
+        ev.reply = rest.slice(e + 1);
+      }
+      ev.event = 'delivery_attempt';
+      return true;
+    }
+    if (rest.startsWith('orig_to=<', p)) {
+      const a = angle(rest, p + 8);
+      if (!a) return false;
+      ev.orig_recipient = a[0];
+      p = a[1];
+      continue;
+    }
+    let e = rest.indexOf(', ', p);
+    if (e < 0) e = n;
+    if (rest.startsWith('relay=', p)) {
+      const value = rest.slice(p + 6, e);
+      ev.relay = value;
+      const peer = value.indexOf('[') >= 0 ? parsePeer(value, 0) : undefined;
+      if (peer) setRelayPeer(ev, peer);
+    } else if (rest.startsWith('delays=', p)) {
+      const d = parseDelays(rest, p + 7, e);
+      if (d !== undefined) ev.delays = d;
+    } else if (rest.startsWith('delay=', p)) {
+      ev.delay = numAt(rest, p + 6, e);
+    } else if (rest.startsWith('dsn=', p)) {
+      ev.dsn = rest.slice(p + 4, e);
+    } else if (rest.startsWith('conn_use=', p)) {
+      ev.conn_use = numAt(rest, p + 9, e);
+    } else {
+      // tls=..., and whatever later Postfix versions add: tolerated, kept.
+      const eq = rest.indexOf('=', p);
+      if (eq < 0 || eq > e) return false;
+      let v = rest.slice(eq + 1, e);
+      if (v.charCodeAt(0) === 60 && v.charCodeAt(v.length - 1) === 62) v = v.slice(1, -1);
+      setAttr(ev, rest.slice(p, eq), v);
+    }
+    p = e;
+  }
+  return false;
+}
+
+/** "a/b/c/d" in [p, e) without split(). */
+function parseDelays(s: string, p: number, e: number): Delays | undefined {
+  const v = [0, 0, 0, 0];
+  let k = 0;
+  let start = p;
+  for (let i = p; i <= e; i++) {
+    if (i === e || s.charCodeAt(i) === 47) {
+      if (k > 3) return undefined;
+      const x = numAt(s, start, i);
+      if (x === undefined) return undefined;
+      v[k++] = x;
+      start = i + 1;
+    }
+  }
+  if (k !== 4) return undefined;
+  return { before_qmgr: v[0], in_qmgr: v[1], conn_setup: v[2], transmission: v[3] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// smtpd/postscreen/cleanup "whatsup" lines:
+//   ACTION: WHERE from CLIENT: TEXT; from=<s> to=<r> proto=P helo=<h>      (smtpd, milter)
+//   ACTION: WHERE from [ip]:port: TEXT; from=<s>, to=<r>, proto=P, helo=<h> (postscreen)
+//   ACTION: WHERE: TEXT; from=<s> to=<r> ...                              (smtpd proxy-*)
+//   ACTION: header|body CONTENT from ORIGIN; from=<s> to=<r> proto=P helo=<h>: TEXT (cleanup)
+
+const ACTION_EVENT: Record<string, MailEventType> = {
+  reject: 'reject',
+  'milter-reject': 'reject',
+  'proxy-reject': 'reject',
+  discard: 'discard',
+  'milter-discard': 'discard',
+  hold: 'hold',
+  'milter-hold': 'hold',
+  reject_warning: 'warning',
+  warn: 'warning',
+  filter: 'info',
+  redirect: 'info',
+  permit: 'info',
+  'proxy-accept': 'info',
+  bcc: 'info',
+  prepend: 'info',
+  replace: 'info',
+  strip: 'info',
+  info: 'info',
+  warning: 'warning',
+};
+
+/** Length of a known action word followed by ": " at the start of s, or -1. */
+function actionPrefix(s: string): number {
+  const c = s.indexOf(': ');
+  if (c < 3 || c > 15) return -1;
+  return ACTION_EVENT[s.slice(0, c)] !== undefined ? c : -1;
+}
+
+/** Trailing `; from=<..> to=<..> proto=.. helo=<..>` context; sets fields, returns its start. */
+function trailingContext(s: string, ev: MailEvent): number {
+  let i = s.lastIndexOf('; from=<');
+  if (i < 0) i = s.lastIndexOf('; to=<');
+  if (i < 0) i = s.lastIndexOf('; proto=');
+  if (i < 0) i = s.lastIndexOf('; helo=<');
+  if (i < 0) return s.charCodeAt(s.length - 1) === 59 ? s.length - 1 : s.length;
+  const ctx = s.slice(i + 2);
+  let k: number;
+  if (ctx.startsWith('from=<')) {
+    const a = angle(ctx, 5);
+    if (a) ev.sender = a[0];
+  }
+  if ((k = ctx.indexOf('to=<')) >= 0) {
+    const a = angle(ctx, k + 3);
+    if (a) ev.recipient = a[0];
+  }
+  if ((k = ctx.indexOf('proto=')) >= 0) {
+    let e = k + 6;
+    while (e < ctx.length && ctx.charCodeAt(e) !== 32 && ctx.charCodeAt(e) !== 44) e++;
+    ev.proto = ctx.slice(k + 6, e);
+  }
+  if ((k = ctx.indexOf('helo=<')) >= 0) {
+    const a = angle(ctx, k + 5);
+    if (a) ev.helo = a[0];
+  }
+  return i;
+}
+
+/** "554 5.7.1 <a@b>: Recipient address rejected: x" -> reply_code, dsn, reason. */
+function replyParts(text: string, ev: MailEvent): void {
+  let t = text;
+  const code = replyCode(t);
+  if (code !== undefined) {
+    ev.reply_code = code;
+    t = t.slice(4);
+  }
+  const m = DSN_RE.exec(t);
+  if (m) {
+    ev.dsn = m[1];
+    t = t.slice(m[0].length);
+  }
+  // "<address>: " or "<host[ip]>: " names what was rejected.
+  if (t.charCodeAt(0) === 60) {
+    const e = t.indexOf('>: ');
+    if (e > 0) t = t.slice(e + 3);
+  }
+  ev.reason = t;
+}
+
+function setAction(ev: MailEvent, action: string): void {
+  ev.action = action;
+  const type = ACTION_EVENT[action] ?? 'info';
+  ev.event = type;
+  if (type === 'reject') ev.status = 'rejected';
+  else if (type === 'warning') ev.severity = 'warning';
+}
+
+const CONTENT_RE = /^(header|body) (.*?) from ((?:[^ ;]*\[[^\]]*\](?::\d+)?)|[^ ;]+);(?: from=<([^>]*)>)?(?: to=<([^>]*)>)?(?: proto=(\S+))?(?: helo=<([^>]*)>)?(?:: (.*))?$/s;
+
+/** s starts at the action word. */
+function parseWhatsup(s: string, colon: number, ev: MailEvent): boolean {
+  const action = s.slice(0, colon);
+  const body = s.slice(colon + 2);
+  // cleanup header/body checks
+  if (body.startsWith('header ') || body.startsWith('body ')) {
+    const m = CONTENT_RE.exec(body);
+    if (!m) return false;
+    setAction(ev, action);
+    // warning/info/redirect/... header checks are informational: header_info; reject/discard/hold keep their type.
+    if (ev.event === 'info' || ev.event === 'warning') ev.event = 'header_info';
+    setAttr(ev, m[1], m[2]);
+    const peer = parsePeer(m[3], 0);
+    if (peer) setClient(ev, peer);
+    else setAttr(ev, 'origin', m[3]);
+    if (m[4] !== undefined) ev.sender = m[4];
+    if (m[5] !== undefined) ev.recipient = m[5];
+    if (m[6] !== undefined) ev.proto = m[6];
+    if (m[7] !== undefined) ev.helo = m[7];
+    if (m[8] !== undefined && m[8] !== '') {
+      ev.reply = m[8];
+      replyParts(m[8], ev);
+    }
+    return true;
+  }
+  // WHERE [from CLIENT]: TEXT
+  let sp = body.indexOf(' ');
+  const c = body.indexOf(': ');
+  if (c < 0) return false;
+  let textStart: number;
+  if (sp > 0 && sp < c && body.startsWith(' from ', sp)) {
+    const peer = parsePeer(body, sp + 6);
+    if (!peer || body.charCodeAt(peer.end) !== 58) return false;
+    setClient(ev, peer);
+    textStart = peer.end + 2;
+  } else {
+    sp = c;
+    textStart = c + 2;
+  }
+  const where = body.slice(0, sp);
+  if (where.length === 0) return false;
+  ev.smtp_command = stageCommand(where);
+  const ctxStart = trailingContext(body, ev);
+  const text = body.slice(textStart, Math.max(textStart, ctxStart));
+  ev.reply = text;
+  replyParts(text, ev);
+  setAction(ev, action);
+  const q = queuedAs(text);
+  if (q !== undefined) ev.queued_as = q;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// smtpd
+
+/** "disconnect from H[IP] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4" */
+function parseCommands(s: string, ev: MailEvent): void {
+  const cmds: Record<string, number> = {};
+  let p = 0;
+  const n = s.length;
+  while (p < n) {
+    let e = s.indexOf(' ', p);
+    if (e < 0) e = n;
+    const eq = s.indexOf('=', p);
+    if (eq > p && eq < e) {
+      const name = s.slice(p, eq);
+      const v = s.slice(eq + 1, e);
+      const sl = v.indexOf('/');
+      if (sl < 0) {
+        const x = num(v);
+        if (x !== undefined) cmds[name] = x;
+      } else {
+        // ok/total: keep the total under the name and the failures under name_failed
+        const ok = num(v.slice(0, sl));
+        const total = num(v.slice(sl + 1));
+        if (total !== undefined) {
+          cmds[name] = total;
+          if (ok !== undefined && total > ok) cmds[name + '_failed'] = total - ok;
+        }
+      }
+    }
+    p = e + 1;
+  }
+  ev.commands = cmds;
+}
+
+/** "client=H[IP], sasl_method=M, sasl_username=U, sasl_sender=S, orig_queue_id=Q, orig_client=H[IP]" */
+function parseClient(s: string, ev: MailEvent): boolean {
+  const peer = parsePeer(s, 7);
+  if (!peer) return false;
+  setClient(ev, peer);
+  ev.event = 'client';
+  let p = peer.end;
+  let method: string | undefined;
+  let username: string | undefined;
+  while (s.startsWith(', ', p)) {
+    p += 2;
+    const eq = s.indexOf('=', p);
+    if (eq < 0) break;
+    const key = s.slice(p, eq);
+    let e = s.indexOf(', ', eq + 1);
+    if (e < 0) e = s.length;
+    const v = s.slice(eq + 1, e);
+    p = e;
+    if (key === 'sasl_method') method = v;
+    else if (key === 'sasl_username') username = v;
+    else if (key === 'orig_client') {
+      const op = parsePeer(v, 0);
+      if (op) {
+        if (op.host !== undefined) setAttr(ev, 'orig_client_host', op.host);
+        if (op.ip !== undefined) setAttr(ev, 'orig_client_ip', op.ip);
+      } else setAttr(ev, 'orig_client', v);
+    } else setAttr(ev, key, v);
+  }
+  if (method !== undefined || username !== undefined) {
+    ev.auth = { mechanism: 'sasl', result: 'pass' };
+    if (method !== undefined) ev.auth.method = method;
+    if (username !== undefined) ev.auth.username = username;
+  }
+  return true;
+}
+
+/** "lost connection after DATA (0 bytes) from H[IP]" and the timeout/too many errors variants. */
+function parseAfterFrom(s: string, p: number, ev: MailEvent, type: MailEventType, action?: string): boolean {
+  const f = s.indexOf(' from ', p);
+  if (f < 0) return false;
+  let where = s.slice(p, f);
+  const b = where.indexOf(' (');
+  if (b > 0) {
+    const m = /^\((\d+) bytes\)$/.exec(where.slice(b + 1));
+    if (m) setAttr(ev, 'bytes', Number(m[1]));
+    where = where.slice(0, b);
+  }
+  const peer = parsePeer(s, f + 6);
+  if (!peer) return false;
+  setClient(ev, peer);
+  ev.smtp_command = stageCommand(where);
+  ev.event = type;
+  if (action !== undefined) ev.action = action;
+  if (s.startsWith(': ', peer.end)) ev.reason = s.slice(peer.end + 2);
+  return true;
+}
+
+/** "warning: H[IP]: SASL LOGIN authentication failed: reason[, sasl_username=u]" */
+function parseSaslFailure(w: string, ev: MailEvent): boolean {
+  const peer = parsePeer(w, 0);
+  if (!peer || !w.startsWith(': SASL ', peer.end)) return false;
+  const p = peer.end + 7;
+  const sp = w.indexOf(' ', p);
+  if (sp < 0) return false;
+  const method = w.slice(p, sp);
+  let result: string;
+  let reason: string | undefined;
+  if (w.startsWith(' authentication failed', sp)) {
+    result = 'fail';
+    const r = sp + 22;
+    if (w.startsWith(': ', r)) reason = w.slice(r + 2);
+  } else if (w.startsWith(' authentication aborted', sp)) {
+    result = 'aborted';
+  } else return false;
+  setClient(ev, peer);
+  ev.event = 'auth';
+  ev.severity = 'warning';
+  ev.auth = { mechanism: 'sasl', result, method };
+  if (reason !== undefined) {
+    const u = reason.lastIndexOf(', sasl_username=');
+    if (u >= 0) {
+      ev.auth.username = reason.slice(u + 16);
+      reason = reason.slice(0, u);
+    }
+    ev.auth.reason = reason;
+    ev.reason = reason;
+  }
+  return true;
+}
+
+const TLS_RE = /^(\S+) TLS connection established (to|from) (\S*?): (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)(.*)$/;
+const TLS_EXTRA_RE = /(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+(?: \([^)]*\))?)/g;
+
+/** "Trusted TLS connection established to H[IP]:25: TLSv1.3 with cipher X (256/256 bits) ..." */
+function parseTls(s: string, ev: MailEvent): boolean {
+  const m = TLS_RE.exec(s);
+  if (!m) return false;
+  const direction = m[2] === 'to' ? 'outbound' : 'inbound';
+  const tls: TlsInfo = { direction, protocol: m[4], cipher: m[5], bits: Number(m[6]), trust: m[1] };
+  const peer = parsePeer(m[3], 0);
+  if (peer) {
+    if (peer.host !== undefined) tls.peer_host = peer.host;
+    if (peer.ip !== undefined) tls.peer_ip = peer.ip;
+    if (direction === 'outbound') setRelayPeer(ev, peer);
+    else setClient(ev, peer);
+  }
+  ev.tls = tls;
+  ev.event = 'tls';
+  if (m[8]) {
+    for (const x of m[8].matchAll(TLS_EXTRA_RE)) setAttr(ev, x[1].replace('-', '_'), x[2]);
+  }
+  return true;
+}
+
+/** "SSL_accept error from H[IP]: reason" / "SSL_connect error to H[IP]:25: reason" */
+function parseTlsError(s: string, ev: MailEvent): boolean {
+  const m = /^SSL_(accept|connect) error (from|to) (\S+?): (.*)$/.exec(s);
+  if (!m) return false;
+  const direction = m[2] === 'to' ? 'outbound' : 'inbound';
+  const tls: TlsInfo = { direction };
+  const peer = parsePeer(m[3], 0);
+  if (peer) {
+    if (peer.host !== undefined) tls.peer_host = peer.host;
+    if (peer.ip !== undefined) tls.peer_ip = peer.ip;
+    if (direction === 'outbound') setRelayPeer(ev, peer);
+    else setClient(ev, peer);
+  }
+  ev.tls = tls;
+  ev.event = 'tls';
+  ev.severity = 'warning';
+  ev.action = 'handshake_failed';
+  ev.reason = m[4];
+  return true;
+}
+
+function parseSmtpd(msg: string, ev: MailEvent): boolean {
+  const c = msg.charCodeAt(0);
+  switch (c) {
+    case 99: // c
+      if (msg.startsWith('connect from ')) {
+        const peer = parsePeer(msg, 13);
+        if (!peer) return false;
+        setClient(ev, peer);
+        ev.event = 'connect';
+        return true;
+      }
+      break;
+    case 100: // d
+      if (msg.startsWith('disconnect from ')) {
+        const peer = parsePeer(msg, 16);
+        if (!peer) return false;
+        setClient(ev, peer);
+        ev.event = 'disconnect';
+        if (msg.charCodeAt(peer.end) === 32) parseCommands(msg.slice(peer.end + 1), ev);
+        return true;
+      }
+      if (msg.startsWith('discarding EHLO keywords: ')) {
+        ev.event = 'info';
+        ev.action = 'discard_ehlo_keywords';
+        ev.reason = msg.slice(26);
+        return true;
+      }
+      break;
+    case 108: // l
+      if (msg.startsWith('lost connection after ')) return parseAfterFrom(msg, 22, ev, 'lost_connection');
+      break;
+    case 116: // t
+      if (msg.startsWith('timeout after ')) return parseAfterFrom(msg, 14, ev, 'timeout');
+      if (msg.startsWith('too many errors after ')) return parseAfterFrom(msg, 22, ev, 'info', 'too_many_errors');
+      break;
+    case 105: // i
+      if (msg.startsWith('improper command pipelining after ')) return parseAfterFrom(msg, 34, ev, 'info', 'improper_pipelining');
+      break;
+    case 83: // S
+      if (msg.startsWith('SSL_accept error')) return parseTlsError(msg, ev);
+      break;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// postscreen (and tlsproxy's CONNECT/DISCONNECT)
+
+const PSC_SYNONYMS: Record<string, string> = {
+  whitelisted: 'allowlisted',
+  blacklisted: 'denylisted',
+  whitelist_veto: 'allowlist_veto',
+  blacklist_veto: 'denylist_veto',
+};
+
+function parsePostscreen(msg: string, ev: MailEvent, type: MailEventType): boolean {
+  // Leading upper-case words are the verdict: "PASS NEW", "COMMAND TIME LIMIT", "DNSBL", ...
+  let p = 0;
+  const n = msg.length;
+  let wordsEnd = 0;
+  while (p < n) {
+    let e = p;
+    while (e < n) {
+      const c = msg.charCodeAt(e);
+      if ((c >= 65 && c <= 90) || c === 45) e++;
+      else break;
+    }
+    if (e === p || (e < n && msg.charCodeAt(e) !== 32)) break;
+    wordsEnd = e;
+    p = e + 1;
+  }
+  if (wordsEnd === 0) return false;
+  const verdict = msg.slice(0, wordsEnd).toLowerCase().replace(/[ -]/g, '_');
+  const action = PSC_SYNONYMS[verdict] ?? verdict;
+  const open = msg.indexOf('[', wordsEnd);
+  if (open < 0) return false;
+  const peer = parsePeer(msg, open);
+  if (!peer) return false;
+  setClient(ev, peer);
+  ev.event = type;
+  ev.action = action;
+  const mid = msg.slice(wordsEnd + 1, open);
+  let m: RegExpExecArray | null;
+  if (action === 'dnsbl' && (m = /^rank (\d+)/.exec(mid))) setAttr(ev, 'rank', Number(m[1]));
+  else if ((m = /^(\d+) after ([\d.]+) from $/.exec(mid))) {
+    setAttr(ev, 'bytes', Number(m[1]));
+    setAttr(ev, 'after', Number(m[2]));
+  } else if ((m = /^after ([\d.]+) from $/.exec(mid))) setAttr(ev, 'after', Number(m[1]));
+  let tail = msg.slice(peer.end);
+  if (tail.startsWith(' to ')) {
+    const local = parsePeer(tail, 4);
+    if (local) {
+      if (local.ip !== undefined) setAttr(ev, 'server_ip', local.ip);
+      if (local.port !== undefined) setAttr(ev, 'server_port', local.port);
+      tail = tail.slice(local.end);
+    }
+  }
+  if (tail.startsWith(' in ')) {
+    setAttr(ev, 'stage', tail.slice(4));
+  } else if (tail.startsWith(' after ')) {
+    const c = tail.indexOf(': ');
+    ev.smtp_command = stageCommand(c > 0 ? tail.slice(7, c) : tail.slice(7));
+    if (c > 0) ev.reason = tail.slice(c + 2);
+  } else if (tail.startsWith(': ')) {
+    ev.reason = tail.slice(2);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// statistics (anvil, scache), master, postfix-script, postsuper
+
+const ANVIL_RE = /^max (.+?) (\d+)(?:\/(\d+)s)?(?: for \(([^)]*)\))?(?: at (.+))?$/;
+const KV_NUM_RE = /([a-z_]+)=(\d+)%?/g;
+
+function parseStatistics(s: string, ev: MailEvent): boolean {
+  ev.event = 'stats';
+  ev.reason = s;
+  if (s.startsWith('start interval ')) {
+    setAttr(ev, 'stat', 'start interval');
+    setAttr(ev, 'at', s.slice(15));
+    return true;
+  }
+  if (s.indexOf('=') >= 0) {
+    // scache: "domain lookup hits=5 miss=46 success=9%", "max simultaneous domains=1 addresses=1 connection=1"
+    const eq = s.indexOf('=');
+    const sp = s.lastIndexOf(' ', eq);
+    setAttr(ev, 'stat', s.slice(0, Math.max(0, sp)));
+    for (const m of s.matchAll(KV_NUM_RE)) setAttr(ev, m[1], Number(m[2]));
+    return true;
+  }
+  const m = ANVIL_RE.exec(s);
+  if (m) {
+    setAttr(ev, 'stat', 'max ' + m[1]);
+    setAttr(ev, 'value', Number(m[2]));
+    if (m[3] !== undefined) setAttr(ev, 'interval_s', Number(m[3]));
+    if (m[4] !== undefined) setAttr(ev, 'client', m[4]);
+    if (m[5] !== undefined) setAttr(ev, 'at', m[5]);
+  }
+  return true;
+}
+
+function parseMaster(msg: string, ev: MailEvent): boolean {
+  let m: RegExpExecArray | null;
+  if ((m = /^(daemon started|reload) -- version ([^,]+), configuration (.+)$/.exec(msg))) {
+    ev.action = m[1] === 'reload' ? 'reload' : 'start';
+    setAttr(ev, 'version', m[2]);
+    setAttr(ev, 'config_dir', m[3]);
+  } else if ((m = /^terminating on signal (\d+)$/.exec(msg))) {
+    ev.action = 'stop';
+    setAttr(ev, 'signal', Number(m[1]));
+  } else if (msg.startsWith('reload configuration ')) {
+    ev.action = 'reload';
+    setAttr(ev, 'config_dir', msg.slice(21));
+  } else if (msg === 'master exit time has arrived') {
+    ev.action = 'stop';
+  } else return false;
+  ev.event = 'daemon';
+  return true;
+}
+
+function parsePostfixScript(msg: string, ev: MailEvent): boolean {
+  let action: string | undefined;
+  if (msg === 'starting the Postfix mail system') action = 'start';
+  else if (msg === 'stopping the Postfix mail system' || msg === 'waiting for the Postfix mail system to terminate') action = 'stop';
+  else if (msg === 'refreshing the Postfix mail system') action = 'reload';
+  else if (msg.startsWith('the Postfix mail system is running: PID: ')) {
+    action = 'status';
+    setAttr(ev, 'master_pid', Number(msg.slice(41)));
+  } else if (msg === 'the Postfix mail system is running') action = 'status';
+  if (action === undefined) return false;
+  ev.event = 'daemon';
+  ev.action = action;
+  ev.reason = msg;
+  return true;
+}
+
+const POSTSUPER_SUMMARY_RE = /^(Placed on hold|Released from hold|Deleted|Requeued|Renamed to match inode number): (\d+) messages?$/;
+const POSTSUPER_ACTION: Record<string, string> = {
+  'Placed on hold': 'hold',
+  'Released from hold': 'release',
+  Deleted: 'delete',
+  Requeued: 'requeue',
+  'Renamed to match inode number': 'rename',
+  'placed on hold': 'hold',
+  'released from hold': 'release',
+  removed: 'delete',
+  requeued: 'requeue',
+};
+
+// ---------------------------------------------------------------------------------------------
+// queue-id prefixed messages (any daemon)
+
+function parseWithQueueId(daemon: string, rest: string, ev: MailEvent): boolean {
+  const c = rest.charCodeAt(0);
+  switch (c) {
+    case 116: // t
+      if (rest.startsWith('to=<')) return parseDelivery(rest, ev);
+      break;
+    case 102: // f
+      if (rest.startsWith('from=<')) {
+        const a = angle(rest, 5);
+        if (!a) return false;
+        ev.sender = a[0];
+        const tail = rest.slice(a[1]);
+        if (tail === ', status=expired, returned to sender') {
+          ev.event = 'expired';
+          ev.status = 'expired';
+          return true;
+        }
+        const m = /^, size=(\d+), nrcpt=(\d+)(?: \((.+)\))?$/.exec(tail);
+        if (!m) return false;
+        ev.size = Number(m[1]);
+        ev.nrcpt = Number(m[2]);
+        if (m[3] !== undefined && m[3] !== 'queue active') setAttr(ev, 'queue', m[3]);
+        ev.event = 'enqueue';
+        return true;
+      }
+      break;
+    case 114: // r
+      if (rest === 'removed') {
+        if (daemon === 'postsuper') {
+          ev.event = 'queue_action';
+          ev.action = 'delete';
+        } else ev.event = 'removed';
+        return true;
+      }
+      if (rest === 'requeued' || rest === 'released from hold') {
+        ev.event = 'queue_action';
+        ev.action = POSTSUPER_ACTION[rest];
+        return true;
+      }
+      if (rest.startsWith('resent-message-id=')) {
+        ev.event = 'info';
+        ev.action = 'resent_message_id';
+        setAttr(ev, 'resent_message_id', stripAngles(rest.slice(18)));
+        return true;
+      }
+      break;
+    case 112: // p
+      if (rest === 'placed on hold') {
+        ev.event = 'queue_action';
+        ev.action = 'hold';
+        return true;
+      }
+      if (rest.startsWith('postmaster non-delivery notification: ')) return bounceNotice(rest, 38, 'non-delivery', ev, 'postmaster');
+      break;
+    case 99: // c
+      if (rest.startsWith('client=')) return parseClient(rest, ev);
+      if (rest.startsWith('conversation with ')) return lostOrTimeout(rest, 18, 'timeout', ev);
+      break;
+    case 109: // m
+      if (rest.startsWith('message-id=')) {
+        ev.event = 'message_id';
+        const id = stripAngles(rest.slice(11));
+        // An empty message-id=<> names nothing: leave message_id unset rather than join on "".
+        if (id !== '') ev.message_id = id;
+        return true;
+      }
+      break;
+    case 117: // u
+      if (rest.startsWith('uid=')) {
+        const m = /^uid=(\d+) from=<([^>]*)>/.exec(rest);
+        if (!m) return false;
+        ev.event = 'pickup';
+        setAttr(ev, 'uid', Number(m[1]));
+        ev.sender = m[2];
+        return true;
+      }
+      break;
+    case 115: // s
+      if (rest.startsWith('sender non-delivery notification: ')) return bounceNotice(rest, 34, 'non-delivery', ev);
+      if (rest.startsWith('sender delay notification: ')) return bounceNotice(rest, 27, 'delay', ev);
+      if (rest.startsWith('sender delivery status notification: ')) return bounceNotice(rest, 37, 'success', ev);
+      if (rest === 'skipped, still being delivered') {
+        ev.event = 'info';
+        ev.action = 'skipped';
+        ev.reason = rest;
+        return true;
+      }
+      break;
+    case 108: // l
+      if (rest.startsWith('lost connection with ')) return lostOrTimeout(rest, 21, 'lost_connection', ev);
+      break;
+    case 104: // h
+      if (rest.startsWith('host ')) {
+        // Non-final remote reply (e.g. before trying the next MX).
+        ev.event = 'info';
+        ev.action = rest.indexOf(' refused to talk to me: ') > 0 ? 'refused' : 'remote_reply';
+        analyseReply(rest, ev);
+        return true;
+      }
+      break;
+    case 101: // e
+      if (rest.startsWith('enabling PIX workarounds: ')) {
+        ev.event = 'info';
+        ev.action = 'pix_workarounds';
+        ev.reason = rest.slice(26);
+        return true;
+      }
+      break;
+    case 83: // S
+      if (rest.startsWith('SASL authentication failed; ')) {
+        // smtp client: "SASL authentication failed; server H[IP] said: 535 ..."
+        ev.event = 'auth';
+        ev.severity = 'warning';
+        const m = /^SASL authentication failed; (?:cannot authenticate to )?server (\S+)(?: said: (.*))?$/.exec(rest);
+        if (m) {
+          const peer = parsePeer(m[1], 0);
+          if (peer) setRelayPeer(ev, peer);
+          if (m[2] !== undefined) analyseReply(m[2], ev);
+        }
+        ev.auth = { mechanism: 'sasl', result: 'fail', reason: ev.reply ?? rest.slice(28) };
+        ev.reason = rest.slice(28);
+        return true;
+      }
+      break;
+  }
+  const ap = actionPrefix(rest);
+  if (ap > 0) return parseWhatsup(rest, ap, ev);
+  if (isTlsLine(rest)) return parseTls(rest, ev);
+  return false;
+}
+
+/** smtp/lmtp "lost connection with H[IP] while X" / "conversation with H[IP] timed out while X". */
+function lostOrTimeout(rest: string, p: number, type: MailEventType, ev: MailEvent): boolean {
+  ev.event = type;
+  const peer = parsePeer(rest, p);
+  if (peer) setRelayPeer(ev, peer);
+  const w = rest.indexOf(' while ');
+  if (w > 0) {
+    const cmd = whileCommand(rest.slice(w + 7));
+    if (cmd !== undefined) ev.smtp_command = cmd;
+  }
+  ev.reason = rest;
+  return true;
+}
+
+function stripAngles(s: string): string {
+  const t = s.trim();
+  return t.charCodeAt(0) === 60 && t.charCodeAt(t.length - 1) === 62 ? t.slice(1, -1) : t;
+}
+
+function bounceNotice(rest: string, p: number, type: 'non-delivery' | 'delay' | 'success', ev: MailEvent, to?: string): boolean {
+  const id = rest.slice(p).trim();
+  ev.event = 'bounce_notice';
+  ev.notice_type = type;
+  ev.notice_queue_id = id;
+  if (to !== undefined) setAttr(ev, 'notice_to', to);
+  return true;
+}
+
+function isTlsLine(s: string): boolean {
+  const c = s.charCodeAt(0);
+  // Anonymous / Untrusted / Trusted / Verified
+  return (c === 65 || c === 84 || c === 85 || c === 86) && s.indexOf(' TLS connection established ') > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// severity prefixes: "warning: ", "fatal: ", "panic: ", "error: "
+
+function severityPrefix(msg: string): number {
+  switch (msg.charCodeAt(0)) {
+    case 119:
+      return msg.startsWith('warning: ') ? 9 : 0;
+    case 102:
+      return msg.startsWith('fatal: ') ? 7 : 0;
+    case 112:
+      return msg.startsWith('panic: ') ? 7 : 0;
+    case 101:
+      return msg.startsWith('error: ') ? 7 : 0;
+  }
+  return 0;
+}
+
+function parseSeverity(daemon: string, msg: string, skip: number, ev: MailEvent): boolean {
+  const sev = msg.slice(0, skip - 2) as 'warning' | 'fatal' | 'panic' | 'error';
+  let w = msg.slice(skip);
+  if (sev === 'warning' && w.indexOf(': SASL ') > 0 && parseSaslFailure(w, ev)) return true;
+  const qc = queueIdPrefix(w);
+  if (qc > 0) {
+    ev.queue_id = w.slice(0, qc);
+    w = w.slice(qc + 2);
+  }
+  ev.event = sev;
+  ev.severity = sev;
+  ev.reason = w;
+  // Name the client/peer of smtpd/postscreen warnings ("hostname X does not resolve to address IP",
+  // "non-SMTP command from H[IP]: ..."), cheap because warnings are rare.
+  if (daemon === 'smtpd' || daemon === 'postscreen' || daemon === 'anvil') {
+    let m: RegExpExecArray | null;
+    if ((m = /^hostname (\S+) does not resolve to address ([0-9A-Fa-f:.]*[0-9A-Fa-f])/.exec(w))) {
+      ev.client_host = m[1];
+      ev.client_ip = m[2];
+    } else if ((m = /(?:^|from |: )([^\s[]*\[[0-9A-Fa-f:.]+\](?::\d+)?)/.exec(w))) {
+      const peer = parsePeer(m[1], 0);
+      if (peer) setClient(ev, peer);
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// entry points
+
+/** Parse the message of a Postfix daemon (`daemon` = program part after the last '/'). */
+export function parsePostfixDaemon(daemon: string, msg: string, ev: MailEvent): boolean {
+  const skip = severityPrefix(msg);
+  if (skip > 0) {
+    // cleanup header_checks WARN lines start with the queue id, so this only sees real warnings.
+    return parseSeverity(daemon, msg, skip, ev);
+  }
+  const qc = queueIdPrefix(msg);
+  if (qc > 0) {
+    ev.queue_id = msg.slice(0, qc);
+    const rest = msg.slice(qc + 2);
+    const sk = severityPrefix(rest);
+    if (sk > 0 && !(sk === 9 && (rest.startsWith('header ', 9) || rest.startsWith('body ', 9)))) {
+      return parseSeverity(daemon, rest, sk, ev);
+    }
+    return parseWithQueueId(daemon, rest, ev);
+  }
+  if (msg.startsWith('NOQUEUE: ')) {
+    const rest = msg.slice(9);
+    if (rest.startsWith('client=')) return parseClient(rest, ev);
+    const ap = actionPrefix(rest);
+    return ap > 0 ? parseWhatsup(rest, ap, ev) : false;
+  }
+  switch (daemon) {
+    case 'smtpd':
+      if (parseSmtpd(msg, ev)) return true;
+      break;
+    case 'postscreen':
+      if (msg.startsWith('cache ')) {
+        // "cache btree:/var/lib/postfix/postscreen_cache full cleanup: retained=N dropped=N entries"
+        const m = /^cache (\S+) full cleanup: retained=(\d+) dropped=(\d+) entries$/.exec(msg);
+        if (!m) return false;
+        ev.event = 'stats';
+        ev.reason = msg;
+        setAttr(ev, 'stat', 'cache cleanup');
+        setAttr(ev, 'cache', m[1]);
+        setAttr(ev, 'retained', Number(m[2]));
+        setAttr(ev, 'dropped', Number(m[3]));
+        return true;
+      }
+      return parsePostscreen(msg, ev, 'postscreen');
+    case 'tlsproxy':
+      if (msg.startsWith('CONNECT ') || msg.startsWith('DISCONNECT ')) return parsePostscreen(msg, ev, 'info');
+      break;
+    case 'dnsblog': {
+      // "addr 1.2.3.4 listed by domain zen.spamhaus.org as 127.0.0.2"
+      const m = /^addr (\S+) listed by domain (\S+) as (\S+)$/.exec(msg);
+      if (!m) return false;
+      ev.event = 'postscreen';
+      ev.action = 'dnsbl_listed';
+      ev.client_ip = m[1];
+      setAttr(ev, 'dnsbl', m[2]);
+      setAttr(ev, 'dnsbl_result', m[3]);
+      return true;
+    }
+    case 'master':
+      return parseMaster(msg, ev);
+    case 'postfix-script':
+    case 'postlog':
+      return parsePostfixScript(msg, ev);
+    case 'postsuper': {
+      const m = POSTSUPER_SUMMARY_RE.exec(msg);
+      if (!m) return false;
+      ev.event = 'queue_action';
+      ev.action = POSTSUPER_ACTION[m[1]];
+      setAttr(ev, 'count', Number(m[2]));
+      return true;
+    }
+    case 'anvil':
+    case 'scache':
+      if (msg.startsWith('statistics: ')) return parseStatistics(msg.slice(12), ev);
+      return false;
+  }
+  // Any daemon (smtp, lmtp, smtpd, tlsproxy): TLS sessions and outbound connect failures.
+  const c = msg.charCodeAt(0);
+  if (isTlsLine(msg)) return parseTls(msg, ev);
+  if (c === 83 && msg.startsWith('SSL_')) return parseTlsError(msg, ev);
+  if (c === 99 && msg.startsWith('connect to ')) {
+    // "connect to H[IP]:25: Connection refused" (smtp/lmtp): one failed address of a delivery attempt.
+    const peer = parsePeer(msg, 11);
+    ev.event = 'info';
+    ev.action = 'connect_failed';
+    ev.smtp_command = 'CONNECT';
+    if (peer && msg.startsWith(': ', peer.end)) {
+      setRelayPeer(ev, peer);
+      ev.reason = msg.slice(peer.end + 2);
+    } else {
+      const c2 = msg.lastIndexOf(': ');
+      if (c2 > 11) {
+        setAttr(ev, 'relay_socket', msg.slice(11, c2));
+        ev.reason = msg.slice(c2 + 2);
+      } else ev.reason = msg.slice(11);
+    }
+    return true;
+  }
+  if (c === 72 && msg.startsWith('Host offered STARTTLS: ')) {
+    ev.event = 'info';
+    ev.action = 'starttls_offered';
+    ev.relay_host = stripBrackets(msg.slice(23));
+    return true;
+  }
+  return false;
+}
+
+function stripBrackets(s: string): string {
+  return s.charCodeAt(0) === 91 && s.charCodeAt(s.length - 1) === 93 ? s.slice(1, -1) : s;
+}
+
+/** MessageParser for any postfix program: the daemon is the part of ev.program after the last '/'. */
+export const parsePostfix: MessageParser = (msg, ev) => {
+  const p = ev.program;
+  const slash = p.lastIndexOf('/');
+  return parsePostfixDaemon(slash < 0 ? p : p.slice(slash + 1), msg, ev);
+};
+
+/** A MessageParser bound to one daemon name (parser.ts caches one per program). */
+export function postfixParserFor(daemon: string): MessageParser {
+  return (msg, ev) => parsePostfixDaemon(daemon, msg, ev);
+}
+
+/** Daemon names that identify a Postfix program even under a custom syslog_name. */
+export const POSTFIX_DAEMONS: ReadonlySet<string> = new Set([
+  'smtpd', 'smtp', 'lmtp', 'local', 'virtual', 'pipe', 'error', 'retry', 'discard', 'relay', 'qmgr', 'nqmgr',
+  'cleanup', 'pickup', 'bounce', 'defer', 'trace', 'postscreen', 'dnsblog', 'tlsproxy', 'anvil', 'scache',
+  'master', 'postfix-script', 'postsuper', 'postdrop', 'sendmail', 'postqueue', 'verify', 'tlsmgr',
+  'showq', 'flush', 'proxymap', 'trivial-rewrite', 'oqmgr', 'spawn', 'postlogd', 'postmulti', 'postlog',
+]);

@@ -1,6 +1,7 @@
 // What flows through pipelines. A `logs` pipeline carries LogItems (raw lines, parsed
 // MailEvents, correlated MessageRecords); a `metrics` pipeline carries MetricItems.
 import type { MailEvent } from './mail_event.js';
+import type { MessageRecord } from './message_record.js';
 
 /** A raw line as a receiver read it, before any parsing. */
 export interface RawLine {
@@ -12,11 +13,8 @@ export interface RawLine {
   source?: Record<string, string>;
 }
 
-/** Placeholder shape for the correlation issue; extended there. */
-export interface MessageRecordItem {
-  kind: 'message_record';
-  [field: string]: unknown;
-}
+/** A correlated message lifecycle (the `correlate` processor's output). */
+export type MessageRecordItem = MessageRecord;
 
 export type LogItem = RawLine | MailEvent | MessageRecordItem;
 

@@ -1,6 +1,494 @@
-// Bounce and deferral classification (DESIGN §5). PLACEHOLDER: the classification helper
-// replaces the body with a data table; the exported signatures stay.
+// Bounce and deferral classification (DESIGN §5). The rules are data (bounce_rules.ts); this
+// file compiles them once at load into:
+//   - one Aho-Corasick automaton over every literal of every text rule, as a dense transition
+//     table on a compacted alphabet, so a reply is scanned once whatever the number of rules;
+//   - numeric-keyed maps for enhanced and basic status codes.
+// classify() allocates nothing in the common case: no lowercasing copy, no regex, no arrays.
 import type { BounceClass } from '../../model/mail_event.js';
+import {
+  CLASS_DEFAULT_RULES,
+  CODE_RULES,
+  REPLY_CODE_RULES,
+  TEXT_RULES,
+  type CodeRule,
+} from './bounce_rules.js';
+
+// ---------------------------------------------------------------------------------------------
+// Enhanced status codes as numeric keys: ((cls * 1001) + subject) * 1001 + detail, where
+// cls 0 = any class and subject/detail 1000 = any/unknown. Parsed codes and rule patterns share
+// the key space, so matching is a handful of Map lookups.
+
+const ANY = 1000;
+
+function key(cls: number, subject: number, detail: number): number {
+  return (cls * 1001 + subject) * 1001 + detail;
+}
+function keyCls(k: number): number {
+  return Math.floor(k / (1001 * 1001));
+}
+function keySubject(k: number): number {
+  return Math.floor(k / 1001) % 1001;
+}
+function keyDetail(k: number): number {
+  return k % 1001;
+}
+
+/** Highest subject defined by RFC 3463 / IANA; larger ones are treated as malformed. */
+const MAX_SUBJECT = 7;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Lenient enhanced-code parser: "5.1.1", "4.7.0." (trailing junk), "5.1" (no detail),
+ * "5.12.345" (unknown subject: class kept, rest dropped). Returns a key or -1 without a class.
+ */
+function parseEnhanced(s: string, from: number): number {
+  const c0 = s.charCodeAt(from);
+  if (c0 !== 50 && c0 !== 52 && c0 !== 53) return -1; // '2' | '4' | '5'
+  const cls = c0 - 48;
+  if (s.charCodeAt(from + 1) !== 46) return isDigit(s.charCodeAt(from + 1)) ? -1 : key(cls, ANY, ANY);
+  let i = from + 2;
+  let subject = 0;
+  let n = 0;
+  while (n < 4 && isDigit(s.charCodeAt(i))) {
+    subject = subject * 10 + s.charCodeAt(i) - 48;
+    i++;
+    n++;
+  }
+  if (n === 0 || n > 3 || subject > MAX_SUBJECT) return key(cls, ANY, ANY);
+  if (s.charCodeAt(i) !== 46) return key(cls, subject, ANY);
+  i++;
+  let detail = 0;
+  n = 0;
+  while (n < 4 && isDigit(s.charCodeAt(i))) {
+    detail = detail * 10 + s.charCodeAt(i) - 48;
+    i++;
+    n++;
+  }
+  if (n === 0 || n > 3) return key(cls, subject, ANY);
+  return key(cls, subject, detail);
+}
+
+/**
+ * Position of the reply's basic code: the first 3-digit token starting with 2, 4 or 5, at the
+ * start or after a space, ':' or ';', followed by a space, '-' or the end. Skips Postfix's
+ * "host x[ip] said: " preamble and Exim's "SMTP error from remote mail server after ...: ".
+ */
+function findReplyCode(s: string): number {
+  const len = s.length;
+  for (let i = 0; i + 2 < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 50 && c !== 52 && c !== 53) continue;
+    if (i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p !== 32 && p !== 58 && p !== 59) continue;
+    }
+    if (!isDigit(s.charCodeAt(i + 1)) || !isDigit(s.charCodeAt(i + 2))) continue;
+    if (i + 3 < len) {
+      const n = s.charCodeAt(i + 3);
+      if (n !== 32 && n !== 45) continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+function readCode3(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 100 + (s.charCodeAt(i + 1) - 48) * 10 + (s.charCodeAt(i + 2) - 48);
+}
+
+/** Parses one code pattern of a rule ("X.7.23-27", "4.*.*") into its keys. */
+function patternKeys(spec: string, ruleId: string): number[] {
+  const m = /^([245X])\.(\d{1,3}|\*)\.(\d{1,3}|\*|\d{1,3}-\d{1,3})$/.exec(spec);
+  if (!m) throw new Error(`bounce rule ${ruleId}: bad code pattern "${spec}"`);
+  const cls = m[1] === 'X' ? 0 : Number(m[1]);
+  const subject = m[2] === '*' ? ANY : Number(m[2]);
+  if (subject === ANY && m[3] !== '*') throw new Error(`bounce rule ${ruleId}: "${spec}" has a detail without a subject`);
+  if (m[3] === '*') return [key(cls, subject, ANY)];
+  const range = m[3].split('-').map(Number);
+  const lo = range[0];
+  const hi = range.length > 1 ? range[1] : lo;
+  if (hi < lo) throw new Error(`bounce rule ${ruleId}: empty range in "${spec}"`);
+  const keys: number[] = [];
+  for (let d = lo; d <= hi; d++) keys.push(key(cls, subject, d));
+  return keys;
+}
+
+/** Keys a parsed code can match, most specific first. */
+function lookupKeys(k: number): number[] {
+  const c = keyCls(k);
+  const s = keySubject(k);
+  const d = keyDetail(k);
+  const out: number[] = [];
+  if (s !== ANY) {
+    if (d !== ANY) out.push(key(c, s, d), key(0, s, d));
+    out.push(key(c, s, ANY), key(0, s, ANY));
+  }
+  out.push(key(c, ANY, ANY), key(0, ANY, ANY));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule index space: text rules, then code rules, reply-code rules, class defaults and a final
+// fallback. explain() reports the id; classify() only needs the class.
+
+interface CompiledRule {
+  id: string;
+  cls: BounceClass;
+}
+
+const ALL: CompiledRule[] = [];
+const FALLBACK = 'fallback.other';
+
+function addRule(id: string, cls: BounceClass): number {
+  if (ALL.some((r) => r.id === id)) throw new Error(`bounce rule id ${id} is not unique`);
+  ALL.push({ id, cls });
+  return ALL.length - 1;
+}
+
+function compileCodeTable(rules: readonly CodeRule[]): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const r of rules) {
+    const idx = addRule(r.id, r.class);
+    for (const spec of r.codes) {
+      for (const k of patternKeys(spec, r.id)) {
+        const prev = map.get(k);
+        if (prev !== undefined) throw new Error(`bounce rules ${ALL[prev].id} and ${r.id} both claim ${spec}`);
+        map.set(k, idx);
+      }
+    }
+  }
+  return map;
+}
+
+// ---- text rules: Aho-Corasick over lowercased ASCII --------------------------------------------
+
+interface TextRuleC {
+  all: Int32Array; // pattern ids that must all be present
+  cls: number; // 0 = any
+  codes: Set<number> | undefined;
+  re: RegExp | undefined;
+  weak: boolean;
+}
+
+const TEXT: TextRuleC[] = [];
+const patternIds = new Map<string, number>();
+const patternRules: number[][] = []; // pattern id -> text rules having it in `any`
+
+function patternId(p: string, ruleId: string): number {
+  const lower = p.toLowerCase();
+  if (lower.length === 0) throw new Error(`bounce rule ${ruleId}: empty substring`);
+  if (lower.includes('<') || lower.includes('>')) {
+    throw new Error(`bounce rule ${ruleId}: "${p}": the scanner skips <...> (addresses), so literals cannot contain < or >`);
+  }
+  for (let i = 0; i < lower.length; i++) {
+    if (lower.charCodeAt(i) > 127) throw new Error(`bounce rule ${ruleId}: "${p}" is not ASCII`);
+  }
+  let id = patternIds.get(lower);
+  if (id === undefined) {
+    id = patternIds.size;
+    patternIds.set(lower, id);
+    patternRules.push([]);
+  }
+  return id;
+}
+
+for (const r of TEXT_RULES) {
+  if (r.any.length === 0) throw new Error(`bounce rule ${r.id}: text rules need at least one "any" substring`);
+  const idx = addRule(r.id, r.class);
+  for (const p of r.any) {
+    const list = patternRules[patternId(p, r.id)];
+    if (!list.includes(idx)) list.push(idx);
+  }
+  let codes: Set<number> | undefined;
+  if (r.codes) {
+    codes = new Set<number>();
+    for (const spec of r.codes) for (const k of patternKeys(spec, r.id)) codes.add(k);
+  }
+  TEXT.push({
+    all: Int32Array.from((r.all ?? []).map((p) => patternId(p, r.id))),
+    cls: r.cls ?? 0,
+    codes,
+    re: r.re,
+    weak: r.weak === true,
+  });
+}
+
+const CODE_MAP = compileCodeTable(CODE_RULES);
+const REPLY_MAP = new Map<number, number>();
+for (const r of REPLY_CODE_RULES) {
+  const idx = addRule(r.id, r.class);
+  for (const code of r.reply) {
+    if (REPLY_MAP.has(code)) throw new Error(`bounce rule ${r.id}: reply code ${code} claimed twice`);
+    REPLY_MAP.set(code, idx);
+  }
+}
+const CLASS_MAP = compileCodeTable(CLASS_DEFAULT_RULES);
+const FALLBACK_IDX = addRule(FALLBACK, 'other');
+
+// Alphabet: symbol 0 = any character no literal uses; whitespace runs are fed as one space.
+const SYM = new Uint8Array(128);
+let nSym = 1;
+const SPACE_SYM = (SYM[32] = nSym++);
+for (const p of patternIds.keys()) {
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (SYM[c] === 0) SYM[c] = nSym++;
+  }
+}
+for (let c = 65; c <= 90; c++) SYM[c] = SYM[c + 32]; // ASCII case folding
+SYM[9] = SYM[10] = SYM[13] = SPACE_SYM;
+
+const NSYM = nSym;
+const { delta: DELTA, outStart: OUT_START, outPat: OUT_PAT } = buildAutomaton();
+
+function buildAutomaton(): { delta: Int32Array; outStart: Int32Array; outPat: Int32Array } {
+  const children: Map<number, number>[] = [new Map()];
+  const own: number[][] = [[]];
+  for (const [p, id] of patternIds) {
+    let s = 0;
+    for (let i = 0; i < p.length; i++) {
+      const sym = SYM[p.charCodeAt(i)];
+      let next = children[s].get(sym);
+      if (next === undefined) {
+        next = children.length;
+        children.push(new Map());
+        own.push([]);
+        children[s].set(sym, next);
+      }
+      s = next;
+    }
+    own[s].push(id);
+  }
+  const n = children.length;
+  const delta = new Int32Array(n * NSYM);
+  const fail = new Int32Array(n);
+  const outputs: number[][] = own.map((o) => o.slice());
+  // BFS: the dense table is the automaton with failure links already followed.
+  const queue: number[] = [];
+  for (let sym = 0; sym < NSYM; sym++) {
+    const c = children[0].get(sym);
+    if (c !== undefined) {
+      delta[sym] = c;
+      fail[c] = 0;
+      queue.push(c);
+    }
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi];
+    for (const id of outputs[fail[s]]) if (!outputs[s].includes(id)) outputs[s].push(id);
+    for (let sym = 0; sym < NSYM; sym++) {
+      const c = children[s].get(sym);
+      if (c !== undefined) {
+        fail[c] = delta[fail[s] * NSYM + sym];
+        delta[s * NSYM + sym] = c;
+        queue.push(c);
+      } else {
+        delta[s * NSYM + sym] = delta[fail[s] * NSYM + sym];
+      }
+    }
+  }
+  const outStart = new Int32Array(n + 1);
+  let total = 0;
+  for (let s = 0; s < n; s++) {
+    outStart[s] = total;
+    total += outputs[s].length;
+  }
+  outStart[n] = total;
+  const outPat = new Int32Array(total);
+  for (let s = 0; s < n; s++) outPat.set(outputs[s], outStart[s]);
+  return { delta, outStart, outPat };
+}
+
+// Per-call scratch, reused: stamps instead of clearing (single-threaded, no re-entrancy).
+const patStamp = new Uint32Array(patternIds.size);
+const ruleStamp = new Uint32Array(TEXT.length);
+const candidates: number[] = [];
+let call = 0;
+
+/** Longest <...> segment skipped as an address or message-id. */
+const MAX_BRACKET = 320;
+
+/**
+ * Feeds `s` from `start` through the automaton and collects candidate text rules. Skips <...>
+ * (addresses would make "spamfree.org" look like spam), folds whitespace runs and Exim's
+ * literal "\n", and drops the continuation prefixes of collapsed multi-line replies
+ * ("... unusual rate of 421-4.7.28 unsolicited mail ...") so phrases survive line wrapping.
+ */
+function scan(s: string, start: number, codeAt: number): void {
+  candidates.length = 0;
+  // Locals, not module bindings, in the loop: V8 reloads (and hole-checks) module-scope
+  // const bindings on every access.
+  const delta = DELTA;
+  const sym = SYM;
+  const nsym = NSYM;
+  const outStart = OUT_START;
+  const spaceSym = SPACE_SYM;
+  const len = s.length;
+  let state = delta[spaceSym]; // a virtual leading space lets " spam " match at the start
+  let prevSpace = true;
+  for (let i = start; i < len; i++) {
+    let c = s.charCodeAt(i);
+    if (c === 60) {
+      // '<'
+      const j = s.indexOf('>', i + 1);
+      if (j > 0 && j - i <= MAX_BRACKET) {
+        i = j;
+        c = 32;
+      }
+    } else if (c === 92 && s.charCodeAt(i + 1) === 110) {
+      // Exim logs multi-line replies with a literal "\n"
+      i++;
+      c = 32;
+    } else if (prevSpace && codeAt >= 0 && i > codeAt && isContinuation(s, i, codeAt)) {
+      i = skipContinuation(s, i) - 1;
+      continue;
+    }
+    const isSpace = c === 32 || c === 9 || c === 10 || c === 13;
+    if (isSpace) {
+      if (prevSpace) continue;
+      prevSpace = true;
+    } else {
+      prevSpace = false;
+    }
+    state = delta[state * nsym + (c < 128 ? sym[c] : 0)];
+    if (outStart[state] !== outStart[state + 1]) collect(state);
+  }
+  if (!prevSpace) {
+    state = delta[state * nsym + spaceSym]; // virtual trailing space
+    if (outStart[state] !== outStart[state + 1]) collect(state);
+  }
+}
+
+function collect(state: number): void {
+  for (let o = OUT_START[state], end = OUT_START[state + 1]; o < end; o++) {
+    const p = OUT_PAT[o];
+    if (patStamp[p] === call) continue;
+    patStamp[p] = call;
+    const rules = patternRules[p];
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
+      if (ruleStamp[r] !== call) {
+        ruleStamp[r] = call;
+        candidates.push(r);
+      }
+    }
+  }
+}
+
+/** " 550-5.7.1 " or " 550 5.7.1 " repeating the reply's own code inside the text. */
+function isContinuation(s: string, i: number, codeAt: number): boolean {
+  if (s.charCodeAt(i) !== s.charCodeAt(codeAt)) return false;
+  if (s.charCodeAt(i + 1) !== s.charCodeAt(codeAt + 1) || s.charCodeAt(i + 2) !== s.charCodeAt(codeAt + 2)) return false;
+  const sep = s.charCodeAt(i + 3);
+  if (sep === 45) return true; // '-': unambiguous continuation marker
+  // "550 " repeated: only when an enhanced code follows, so "retry in 450 seconds" survives
+  return sep === 32 && parseEnhanced(s, i + 4) >= 0 && keySubject(parseEnhanced(s, i + 4)) !== ANY;
+}
+
+/** Index just past a continuation prefix and the enhanced code that may follow it. */
+function skipContinuation(s: string, i: number): number {
+  let j = i + 4;
+  if (parseEnhanced(s, j) >= 0) {
+    while (j < s.length && s.charCodeAt(j) !== 32) j++;
+  }
+  while (j < s.length && s.charCodeAt(j) === 32) j++;
+  return j;
+}
+
+function codeMatches(codes: Set<number>, enh: number): boolean {
+  if (enh < 0) return false;
+  for (const k of lookupKeys(enh)) if (codes.has(k)) return true;
+  return false;
+}
+
+function bestTextRule(s: string, cls: number, enh: number, weak: boolean): number {
+  let best = -1;
+  for (let k = 0; k < candidates.length; k++) {
+    const r = candidates[k];
+    if (best >= 0 && r > best) continue;
+    const t = TEXT[r];
+    if (t.weak !== weak) continue;
+    if (t.cls !== 0 && cls !== 0 && t.cls !== cls) continue;
+    let ok = true;
+    for (let a = 0; a < t.all.length; a++) {
+      if (patStamp[t.all[a]] !== call) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    if (t.codes && !codeMatches(t.codes, enh)) continue;
+    if (t.re && !t.re.test(s)) continue;
+    best = r;
+  }
+  return best;
+}
+
+/** Index into ALL of the deciding rule, or -1 for "not a failure". */
+function decide(dsn: string | undefined, reply: string | undefined): number {
+  if (!dsn && !reply) return -1;
+  const dsnKey = dsn ? parseEnhanced(dsn.charCodeAt(0) === 32 ? dsn.trim() : dsn, 0) : -1;
+  let codeAt = -1;
+  let replyCode = -1;
+  let replyKey = -1;
+  if (reply) {
+    codeAt = findReplyCode(reply);
+    if (codeAt >= 0) {
+      replyCode = readCode3(reply, codeAt);
+      if (codeAt + 4 < reply.length) replyKey = parseEnhanced(reply, codeAt + 4);
+    }
+  }
+  // The dsn field is authoritative (Postfix derived it); a malformed one yields to the reply's.
+  let enh = dsnKey;
+  if (enh < 0 || keySubject(enh) === ANY) {
+    if (replyKey >= 0 && keySubject(replyKey) !== ANY) enh = replyKey;
+    else if (enh < 0) enh = replyKey;
+  }
+  const cls = enh >= 0 ? keyCls(enh) : replyCode >= 0 ? Math.floor(replyCode / 100) : 0;
+  if (cls === 2) return -1;
+
+  let texts = 0;
+  if (reply) {
+    call = (call + 1) >>> 0;
+    if (call === 0) {
+      // wrapped after 2^32 calls: stale stamps could alias, so clear once
+      patStamp.fill(0);
+      ruleStamp.fill(0);
+      call = 1;
+    }
+    scan(reply, codeAt >= 0 ? codeAt : 0, codeAt);
+    texts = candidates.length;
+    if (texts > 0) {
+      const r = bestTextRule(reply, cls, enh, false);
+      if (r >= 0) return r;
+    }
+  }
+  if (enh >= 0 && keySubject(enh) !== ANY) {
+    const c = keyCls(enh);
+    const s = keySubject(enh);
+    const d = keyDetail(enh);
+    let r: number | undefined;
+    if (d !== ANY) r = CODE_MAP.get(key(c, s, d)) ?? CODE_MAP.get(key(0, s, d));
+    r ??= CODE_MAP.get(key(c, s, ANY)) ?? CODE_MAP.get(key(0, s, ANY));
+    if (r !== undefined) return r;
+  }
+  if (texts > 0) {
+    const r = bestTextRule(reply as string, cls, enh, true);
+    if (r >= 0) return r;
+  }
+  if (replyCode >= 0) {
+    const r = REPLY_MAP.get(replyCode);
+    if (r !== undefined) return r;
+  }
+  if (cls !== 0) {
+    const r = CLASS_MAP.get(key(cls, ANY, ANY));
+    if (r !== undefined) return r;
+  }
+  return FALLBACK_IDX;
+}
 
 /**
  * Classify a failed delivery or a reject from its enhanced status code (e.g. "4.7.28",
@@ -8,9 +496,71 @@ import type { BounceClass } from '../../model/mail_event.js';
  * Returns undefined for successful deliveries (2.x.x with no failure text).
  */
 export function classify(dsn: string | undefined, reply: string | undefined): BounceClass | undefined {
-  if (!dsn && !reply) return undefined;
-  if (dsn && dsn.startsWith('2')) return undefined;
-  return 'other';
+  const r = decide(dsn, reply);
+  return r < 0 ? undefined : ALL[r].cls;
+}
+
+/** Like classify, plus the id of the rule that decided (for tests, `mailsight test`, debugging). */
+export function explain(
+  dsn: string | undefined,
+  reply: string | undefined,
+): { class: BounceClass; rule: string } | undefined {
+  const r = decide(dsn, reply);
+  return r < 0 ? undefined : { class: ALL[r].cls, rule: ALL[r].id };
+}
+
+/** Every rule id: text rules, code rules, reply-code rules, class defaults, the fallback. */
+export const RULE_IDS: readonly string[] = ALL.map((r) => r.id);
+
+// ---------------------------------------------------------------------------------------------
+// normaliseReply: not on the per-line hot path (it runs for grouping top reasons), so plain
+// precompiled regexes are fine here.
+
+const RE_PREAMBLE = /^host [^\s[]+\[[^\]]*\] said:\s*/;
+const RE_URL = /\b(?:https?|ftp):\/\/([^/\s?#<>()[\]"']+)[^\s<>()[\]"']*/gi;
+const RE_ADDR = /<?[A-Za-z0-9._%+=/!#$&'*?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>?/g;
+const RE_ISO_TIME = /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g;
+const RE_RFC5322_TIME =
+  /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+[+-]\d{4})?(?:\s+\([A-Za-z]+\))?/g;
+const RE_CLOCK = /\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g;
+const RE_HOST_IP = /[A-Za-z0-9][A-Za-z0-9.-]*\[(?:IPv6:)?[0-9A-Fa-f.:]+\]/g;
+const RE_IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
+const RE_IPV6 = /(?<![\w:.])(?:IPv6:)?(?:[0-9a-f]{1,4}:|:){2,7}(?:[0-9a-f]{1,4}|:)(?![\w:])/gi;
+const RE_GSMTP = /\S+ - gsmtp\b/g;
+const RE_NUMBERED_HOST = /\b(?=[A-Za-z-]*\d)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g;
+const RE_EXIM_ID = /\b[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}\b/g;
+const RE_QUEUED_AS = /\b(queued as|id=|queue id:?)\s*[A-Za-z0-9.@_-]+/gi;
+const RE_HEX = /\b[0-9A-Fa-f]{8,}\b/g;
+const RE_TOKEN = /(?<![\w<:])(?=[A-Za-z0-9+/_=-]*\d)(?=[A-Za-z0-9+/_=-]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w>])/g;
+const RE_LONG_NUMBER = /\b\d{6,}\b/g;
+const RE_ID_RUN = /<id>(?:[-.:_]?<id>)+/g;
+const RE_SPACE = /\s+/g;
+const MAX_NORMALISED = 200;
+
+/** Removes Exim's literal "\n" and the repeated "550-5.7.1 " prefixes of collapsed replies. */
+function unfold(s: string): string {
+  const codeAt = findReplyCode(s);
+  let out = '';
+  let last = 0;
+  let prevSpace = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 && s.charCodeAt(i + 1) === 110) {
+      out += s.slice(last, i) + ' ';
+      i++;
+      last = i + 1;
+      prevSpace = true;
+      continue;
+    }
+    if (prevSpace && codeAt >= 0 && i > codeAt && isContinuation(s, i, codeAt)) {
+      out += s.slice(last, i);
+      i = skipContinuation(s, i) - 1;
+      last = i + 1;
+      continue;
+    }
+    prevSpace = c === 32 || c === 9;
+  }
+  return last === 0 ? s : out + s.slice(last);
 }
 
 /**
@@ -18,5 +568,24 @@ export function classify(dsn: string | undefined, reply: string | undefined): Bo
  * IPs, numbers and URLs so that the same reason from different messages compares equal.
  */
 export function normaliseReply(reply: string): string {
-  return reply;
+  let s = unfold(reply);
+  s = s.replace(RE_PREAMBLE, '');
+  s = s.replace(RE_URL, '<url:$1>');
+  s = s.replace(RE_ADDR, '<addr>');
+  s = s.replace(RE_ISO_TIME, '<time>');
+  s = s.replace(RE_RFC5322_TIME, '<time>');
+  s = s.replace(RE_CLOCK, '<time>');
+  s = s.replace(RE_HOST_IP, '<host>');
+  s = s.replace(RE_IPV4, '<ip>');
+  s = s.replace(RE_IPV6, '<ip>');
+  s = s.replace(RE_GSMTP, '<id> - gsmtp');
+  s = s.replace(RE_QUEUED_AS, '$1 <id>');
+  s = s.replace(RE_EXIM_ID, '<id>');
+  s = s.replace(RE_NUMBERED_HOST, '<host>');
+  s = s.replace(RE_HEX, '<id>');
+  s = s.replace(RE_TOKEN, '<id>');
+  s = s.replace(RE_LONG_NUMBER, '<n>');
+  s = s.replace(RE_ID_RUN, '<id>');
+  s = s.replace(RE_SPACE, ' ').trim();
+  return s.length > MAX_NORMALISED ? s.slice(0, MAX_NORMALISED) : s;
 }

@@ -82,7 +82,21 @@ export class Service {
     this.guard.stop();
     await this.server?.close();
     this.phase = 'stopped';
-    this.logger.info('stopped');
+    this.logger.info({ counts: await this.counts() }, 'stopped');
+  }
+
+  /** Items received/emitted/dropped/refused per component, for the final log line. */
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const n of this.graph.nodes) {
+      const labels = { kind: n.kind, component: n.id, pipeline: n.pipeline ?? '' };
+      const row: Record<string, number> = {};
+      for (const what of ['received', 'emitted', 'dropped', 'refused'] as const) {
+        row[what] = await this.telemetry.value(`mailsight_items_${what}_total`, labels);
+      }
+      out[`${n.kind}/${n.id}${n.pipeline ? '@' + n.pipeline : ''}`] = row;
+    }
+    return out;
   }
 
   health(): HealthReport {

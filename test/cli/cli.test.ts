@@ -61,3 +61,30 @@ test('schema prints the JSON Schema that is committed in schemas/', () => {
   const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
   assert.deepEqual(Object.keys(schema.properties), ['receivers', 'processors', 'connectors', 'exporters', 'service', 'alerts', 'remediation', 'tests']);
 });
+
+test('test runs tests: blocks: 0 when all pass, 4 with the failing field named', () => {
+  const ok = run('test', '-c', join('pipelines', 'default.yaml'));
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^ok {3}a delivery becomes/m);
+  const bad = run('test', '-c', cfg('failing-tests.yaml'));
+  assert.equal(bad.status, 4, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /FAIL wrong expectation\n\s+records\[0\]: queue_id: expected "NOTTHISONE", got "4053316030D"/);
+});
+
+test('parse writes one MailEvent JSON line per input line', () => {
+  const r = spawnSync(process.execPath, [bin, 'parse', '--timezone', 'UTC', '-'], {
+    encoding: 'utf8',
+    input: 'Nov 27 22:06:43 mx1 postfix/qmgr[4590]: 4053316030D: removed\nnot a mail line at all\n',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(events.length, 2);
+  assert.equal(events[0].event, 'removed');
+  assert.equal(events[0].queue_id, '4053316030D');
+  // RFC 3164 has no year: this year, unless that would put the line more than a day ahead.
+  const thisYear = Date.UTC(new Date().getUTCFullYear(), 10, 27, 22, 6, 43);
+  const expected = thisYear > Date.now() + 86_400_000 ? Date.UTC(new Date().getUTCFullYear() - 1, 10, 27, 22, 6, 43) : thisYear;
+  assert.equal(events[0].time, expected);
+  assert.equal(events[1].event, 'unparsed');
+  assert.equal(events[1].raw, 'not a mail line at all');
+});

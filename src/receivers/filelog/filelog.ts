@@ -252,7 +252,7 @@ export class FilelogReceiver implements Receiver {
         this.fileError(r.path, err, 'read');
       }
     }
-    if (!this.stopping) await this.flush();
+    await this.flush();
     await this.retireLost();
     this.processSettled();
     const now = Date.now();
@@ -629,9 +629,10 @@ export class FilelogReceiver implements Receiver {
       this.processSettled();
     }
     // A failed delivery seen while waiting rewound some of these files: their lines will be
-    // read again, so this batch is dropped whole rather than sent twice. Same when stopping:
-    // nothing of it is committed, the next start reads it again.
-    if (this.stopping || marks.some((m) => m.gen !== m.r.gen)) {
+    // read again, so this batch is dropped whole rather than sent twice. When stopping, the
+    // batch still goes out: every line read before the signal is exported (the runtime
+    // drains the queues after the receivers stopped).
+    if (marks.some((m) => m.gen !== m.r.gen)) {
       rewind(marks);
       return false;
     }

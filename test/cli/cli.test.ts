@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/paths.js';
+import { corpusDir, repoRoot } from '../helpers/paths.js';
 
 const bin = join(repoRoot, 'bin', 'mailsight.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 30_000 });
@@ -87,4 +88,19 @@ test('parse writes one MailEvent JSON line per input line', () => {
   assert.equal(events[0].time, expected);
   assert.equal(events[1].event, 'unparsed');
   assert.equal(events[1].raw, 'not a mail line at all');
+});
+
+test('run with a stdin pipeline drains and exits 0 at end of input', () => {
+  const input = readFileSync(join(corpusDir, 'postfix-lab-01.log'), 'utf8');
+  const r = spawnSync(process.execPath, [bin, 'run', '-c', join('pipelines', 'stdin.yaml')], {
+    encoding: 'utf8',
+    input,
+    cwd: repoRoot,
+    timeout: 60_000,
+    env: { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split('\n');
+  assert.equal(out.length, input.trim().split('\n').length, 'one debug line per input line');
+  assert.match(out[0], /^2026-11-27T22:06:33\.000Z mx1 postfix\/postfix-script\[4586\] .*daemon/);
 });

@@ -458,6 +458,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     any: [
       'host not found, try again',
       'temporary failure in name resolution',
+      'host lookup did not complete', // Exim: DNS lookup deferred (R=dnslookup defer (-1))
       'servfail',
       'dns lookup timeout',
       'dns timeout',

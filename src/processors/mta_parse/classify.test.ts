@@ -606,6 +606,7 @@ const MORE: Case[] = [
   { dsn: undefined, reply: 'Host or domain name not found. Name service error for name=example.invalid type=MX: Host not found', want: 'transport.dns', rule: 'dns.not_found_temporary' },
   { dsn: undefined, reply: 'Unrouteable address', want: 'hard.domain', rule: 'dns.not_found' },
   { dsn: undefined, reply: 'Temporary failure in name resolution', want: 'transport.dns', rule: 'dns.temporary' },
+  { dsn: undefined, reply: 'host lookup did not complete', want: 'transport.dns', rule: 'dns.temporary' },
   // Exim deferrals without codes
   { dsn: undefined, reply: 'retry time not reached for any host after a long failure period', want: 'soft.temporary', rule: 'temporary.generic' },
   { dsn: undefined, reply: 'SMTP error from remote mail server after RCPT TO:<bob@example.org>: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown', want: 'hard.invalid_recipient', rule: 'recipient.unknown' },

@@ -1,5 +1,6 @@
 // What flows through pipelines. A `logs` pipeline carries LogItems (raw lines, parsed
-// MailEvents, correlated MessageRecords); a `metrics` pipeline carries MetricItems.
+// MailEvents, correlated MessageRecords); a `metrics` pipeline carries MetricItems; a
+// `traces` pipeline carries SpanItems.
 import type { MailEvent } from './mail_event.js';
 import type { MessageRecord } from './message_record.js';
 
@@ -18,18 +19,9 @@ export type MessageRecordItem = MessageRecord;
 
 export type LogItem = RawLine | MailEvent | MessageRecordItem;
 
-export interface MetricPoint {
-  kind: 'metric';
-  name: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  unit?: string;
-  attributes: Record<string, string>;
-  time: number;
-  value: number;
-}
-
-export type MetricItem = MetricPoint;
+export type { MetricItem } from './metrics.js';
+export type { SpanItem } from './spans.js';
 
 export type Signal = 'logs' | 'metrics' | 'traces';
 
-export type PipelineItem = LogItem | MetricItem;
+export type PipelineItem = LogItem | import('./metrics.js').MetricItem | import('./spans.js').SpanItem;

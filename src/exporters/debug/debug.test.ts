@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Ajv } from 'ajv';
 import { Ack } from '../../pipeline/ack.js';
 import type { Host } from '../../pipeline/component.js';
-import type { MetricPoint, RawLine } from '../../model/items.js';
+import type { MetricItem, RawLine } from '../../model/items.js';
 import type { MailEvent } from '../../model/mail_event.js';
 import { SelfTelemetry } from '../../telemetry/component_telemetry.js';
 import { DebugConfig } from './config.js';
@@ -51,7 +51,16 @@ const event: MailEvent = {
   reply: 'host said: 421 4.7.0 try later',
 };
 // Any other item (here a metric point) is printed as compact JSON.
-const record: MetricPoint = { kind: 'metric', name: 'mail.deliveries', type: 'counter', attributes: { 'smtp.status': 'sent' }, time: 0, value: 2 };
+const record: MetricItem = {
+  kind: 'metric',
+  name: 'mail.deliveries',
+  description: 'deliveries',
+  unit: '{delivery}',
+  type: 'sum',
+  monotonic: true,
+  temporality: 'cumulative',
+  points: [{ attributes: { 'smtp.status': 'sent' }, startTime: 0, time: 0, value: 2 }],
+};
 
 async function send(e: DebugExporter, items: { kind: string }[]): Promise<Ack> {
   const ack = new Ack();

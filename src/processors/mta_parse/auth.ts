@@ -210,7 +210,11 @@ const DMARC_RESULTS = new Set(['pass', 'fail', 'none', 'bestguesspass', 'temperr
 export const parseOpenDmarc: MessageParser = (msg, ev) => {
   ev.mta = 'opendmarc';
   if (filterDaemon(msg, 'OpenDMARC Filter v', ev)) return true;
-  if (msg.startsWith('ignoring connection from ') || msg.startsWith('implicit authentication service: ')) {
+  if (
+    msg.startsWith('ignoring connection from ') ||
+    msg.startsWith('implicit authentication service: ') ||
+    msg.startsWith('additional trusted authentication services: ')
+  ) {
     ev.event = 'info';
     ev.reason = msg;
     return true;

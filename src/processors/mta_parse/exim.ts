@@ -1282,6 +1282,13 @@ function sessionLine(s: string, i: number, ev: MailEvent, hasId: boolean): boole
         ev.reason = 'unexpected disconnection while reading SMTP command';
         return true;
       }
+      // Exim run with -C (an alternative config) drops root: logged once per invocation.
+      if (s.startsWith('user lost privilege for using -C option', i)) {
+        ev.event = 'warning';
+        ev.severity = 'warning';
+        ev.reason = s.substring(i);
+        return true;
+      }
       break;
     case 110: // n
       if (s.startsWith('no MAIL in SMTP connection from ', i)) {

@@ -5,6 +5,7 @@ import { Registry } from './pipeline/registry.js';
 import { filelogReceiverFactory } from './receivers/filelog/factory.js';
 import { stdinReceiverFactory } from './receivers/stdin/factory.js';
 import { mtaParseFactory } from './processors/mta_parse/factory.js';
+import { correlateFactory } from './processors/correlate/factory.js';
 import { forwardFactory } from './connectors/forward/factory.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
@@ -13,6 +14,7 @@ export const factories: AnyFactory[] = [
   filelogReceiverFactory,
   stdinReceiverFactory,
   mtaParseFactory,
+  correlateFactory,
   forwardFactory,
   debugExporterFactory,
   fileExporterFactory,

@@ -10,6 +10,7 @@ import { registry } from '../components.js';
 import { MTAS } from '../processors/mta_parse/config.js';
 import { componentsCommand } from './components.js';
 import { parseCommand } from './parse.js';
+import { reportCommand } from './report.js';
 import { EXIT } from './exit_codes.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -25,6 +26,9 @@ Usage:
   mailsight parse [--mta M] [--timezone TZ] [--raw] [FILE...|-]
                                      MailEvent JSON lines on stdout (M: auto, postfix, exim,
                                      opendkim, opendmarc, policyd-spf, dovecot)
+  mailsight report [--json] [--timezone TZ] FILE...
+                                     correlate whole logs (.gz too, - for stdin) and print the
+                                     summary: totals, per domain, latency, bounce classes, ...
   mailsight schema                   print the JSON Schema of pipeline files
   mailsight --help | --version
 
@@ -88,6 +92,15 @@ export async function main(argv: string[]): Promise<number> {
         const mta = values.mta as (typeof MTAS)[number];
         if (!MTAS.includes(mta)) return usage(`--mta must be one of ${MTAS.join(', ')}`);
         return await parseCommand(positionals, { mta, timezone: values.timezone!, keepRaw: values.raw! }, writeOut);
+      }
+      case 'report': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { json: { type: 'boolean', default: false }, timezone: { type: 'string', default: 'local' } },
+          allowPositionals: true,
+        });
+        if (positionals.length === 0) return usage('report needs at least one FILE (or - for stdin)');
+        return await reportCommand(positionals, { json: values.json!, timezone: values.timezone }, (s) => process.stdout.write(s + '\n'));
       }
       case 'schema':
         process.stdout.write(configSchemaJson(registry));

@@ -7,8 +7,11 @@ import { stdinReceiverFactory } from './receivers/stdin/factory.js';
 import { mtaParseFactory } from './processors/mta_parse/factory.js';
 import { correlateFactory } from './processors/correlate/factory.js';
 import { forwardFactory } from './connectors/forward/factory.js';
+import { mailMetricsFactory } from './connectors/mail_metrics/factory.js';
+import { mailTracesFactory } from './connectors/mail_traces/factory.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { fileExporterFactory } from './exporters/file/factory.js';
+import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 
 export const factories: AnyFactory[] = [
   filelogReceiverFactory,
@@ -16,8 +19,11 @@ export const factories: AnyFactory[] = [
   mtaParseFactory,
   correlateFactory,
   forwardFactory,
+  mailMetricsFactory,
+  mailTracesFactory,
   debugExporterFactory,
   fileExporterFactory,
+  prometheusExporterFactory,
 ];
 
 export const registry = new Registry(factories);

@@ -77,6 +77,8 @@ export interface MessageLinks {
   from_queue_id?: string;
   /** Host of the previous hop, when it is another host. */
   from_host?: string;
+  /** start_time of the previous hop: with host and queue id it names that record (its trace). */
+  from_start_time?: number;
   /** First event of the chain (the first hop's start), for end-to-end latency. */
   chain_start_time?: number;
   /** Other open records (`host/queue_id`) with the same Message-ID on other hosts. */

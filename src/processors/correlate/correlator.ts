@@ -816,6 +816,7 @@ export class Correlator {
     if (sl.from_queue_id === undefined) {
       sl.from_queue_id = pred.rec.queue_id;
       if (succ.hs !== pred.hs) sl.from_host = pred.hs.name;
+      sl.from_start_time = pred.rec.start_time;
       const start = pl.chain_start_time ?? pred.rec.start_time;
       sl.chain_start_time = Math.min(start, succ.rec.start_time);
       succ.succUntil = 0;

@@ -105,7 +105,11 @@ function compare(expect: TestCase['expect'], outputs: unknown[]): string[] {
   }
   for (const [i, want] of (expect.contains ?? []).entries()) {
     if (!outputs.some((o) => mismatch(want, o, '') === undefined)) {
-      failures.push(`contains[${i}]: no output item matches ${JSON.stringify(want)}`);
+      // Say why the nearest candidate (same kind, when the expectation names one) differs.
+      const kind = (want as { kind?: unknown }).kind;
+      const near = outputs.find((o) => kind === undefined || (o as { kind?: unknown }).kind === kind);
+      const why = near === undefined ? 'no output item of that kind' : `closest differs at ${mismatch(want, near, '')}`;
+      failures.push(`contains[${i}]: no output item matches; ${why}`);
     }
   }
   return failures;

@@ -7,7 +7,7 @@ export const debugExporterFactory: ExporterFactory<typeof DebugConfig> = {
   kind: 'exporter',
   stability: 'beta',
   description: 'Writes items to stdout: a summary per batch, one line per item, or pretty JSON (verbosity).',
-  signals: ['logs'],
+  signals: ['logs', 'metrics', 'traces'],
   configSchema: DebugConfig,
   create: (settings) => new DebugExporter(settings),
 };

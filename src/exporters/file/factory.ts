@@ -7,7 +7,7 @@ export const fileExporterFactory: ExporterFactory<typeof FileExporterConfig> = {
   kind: 'exporter',
   stability: 'beta',
   description: 'Appends items as JSON lines to a file with size-based rotation; acks once written (and fsynced if asked).',
-  signals: ['logs'],
+  signals: ['logs', 'metrics', 'traces'],
   configSchema: FileExporterConfig,
   create: (settings) => new FileExporter(settings),
 };

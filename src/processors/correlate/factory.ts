@@ -122,6 +122,8 @@ export const correlateFactory = defineProcessor({
           heldAcks = [];
           return;
         }
+        // What already ended (and only waited out the reorder window) is final; the rest is cut off.
+        engine.finish();
         engine.closeAll('shutdown');
         const recs = engine.take();
         publish();

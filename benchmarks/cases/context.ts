@@ -1,0 +1,74 @@
+// What every case gets from the harness, and the repeat-and-summarise loop they share.
+import type { ReportLike, Results, SkipRow, ThroughputRow } from '../lib/results.js';
+import type { RunMeasure } from '../lib/measure.js';
+import { summarize } from '../lib/stats.js';
+
+export interface Ctx {
+  /** Repository root (where bin/ and dist/ are). */
+  root: string;
+  /** bin/mailsight.js */
+  bin: string;
+  /** Scratch directory for corpora, configs and peer state. */
+  work: string;
+  corpus: string;
+  lines: number;
+  bytes: number;
+  truth: ReportLike;
+  repeats: number;
+  warmup: number;
+  quick: boolean;
+  /** apt-get install missing peers (root only). */
+  install: boolean;
+  /** Directory holding postfix.mtail (the upstream example program). */
+  mtailProgs: string;
+  /** An OpenTelemetry Collector binary with filelog + regex_parser, if any. */
+  otelcol: string | undefined;
+  syslogRate: number;
+  syslogSeconds: number;
+  /** Lines of the corpus (from its start) that the otlp case sends. */
+  otlpLines: number;
+  results: Results;
+  log: (s: string) => void;
+}
+
+export function skip(ctx: Ctx, id: string, label: string, status: SkipRow['status'], reason: string): void {
+  ctx.results.skipped.push({ id, label, status, reason });
+  ctx.log(`  ${label}: ${status}: ${reason}`);
+}
+
+/**
+ * Warm-up runs (discarded), then `repeats` measured runs of the whole corpus. The file is in
+ * the page cache for every tool alike after the first read.
+ */
+export async function repeatRuns(
+  ctx: Ctx,
+  id: string,
+  label: string,
+  run: (i: number) => Promise<RunMeasure>,
+  o: { lines?: number; warmup?: number } = {},
+): Promise<ThroughputRow> {
+  const ms: RunMeasure[] = [];
+  const warmup = o.warmup ?? ctx.warmup;
+  const lines = o.lines ?? ctx.lines;
+  for (let i = 0; i < warmup + ctx.repeats; i++) {
+    const m = await run(i);
+    if (m.exit_code !== 0) throw new Error(`exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
+    const tag = i < warmup ? 'warm-up' : `run ${i - warmup + 1}/${ctx.repeats}`;
+    ctx.log(`  ${label} ${tag}: ${m.wall_s.toFixed(2)} s wall, ${m.cpu_s.toFixed(2)} s CPU, ${Math.round(m.rss_mib)} MiB`);
+    if (i >= warmup) ms.push(m);
+  }
+  const wall = summarize(ms.map((m) => m.wall_s));
+  const cpu = summarize(ms.map((m) => m.cpu_s));
+  const row: ThroughputRow = {
+    id,
+    label,
+    lines,
+    wall_s: wall,
+    cpu_s: cpu,
+    rss_mib: summarize(ms.map((m) => m.rss_mib)),
+    lines_per_s: lines / wall.median,
+    cores: cpu.median / wall.median,
+  };
+  ctx.results.throughput.push(row);
+  return row;
+}

@@ -1,0 +1,153 @@
+// The harness's pure parts on canned outputs captured from the real tools (testdata/README.md):
+// statistics, the results table, and the peer-output parsers. No process is started here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { median, percentile, ratio, summarize } from './lib/stats.js';
+import { parsePrometheusText, sumOf } from './lib/prom.js';
+import { cannotReport, exporterAnswers, mtailAnswers, parsePflogsumm, pflogsummAnswers } from './lib/peers.js';
+import { compareAnswers, compareDomains, type ReportLike, type Results } from './lib/results.js';
+import { fmtSummary, renderMarkdown } from './lib/table.js';
+import { probeCount } from './loadgen.js';
+import { derive, parseArgs } from './run.js';
+
+// Compiled to dist/benchmarks/: the canned files stay in the source tree.
+const testdata = (f: string) => readFileSync(new URL(`../../benchmarks/testdata/${f}`, import.meta.url), 'utf8');
+
+test('median, spread, nearest-rank percentile and ratio', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  const s = summarize([10, 12, 11]);
+  assert.deepEqual(s, { n: 3, median: 11, min: 10, max: 12, spread: 2 / 11 });
+  assert.equal(summarize([5]).spread, 0);
+  assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
+  assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99), 10);
+  assert.equal(percentile([], 50), null);
+  assert.equal(ratio(30, 10), 3);
+  assert.equal(ratio(30, 0), null);
+  assert.equal(ratio(null, 10), null);
+  assert.equal(fmtSummary(summarize([1.234, 1.5, 1.1])), '1.23 (1.10–1.50)');
+});
+
+test('pflogsumm 1.1.5: grand totals and the per-domain delivery table', () => {
+  const p = parsePflogsumm(testdata('pflogsumm-1.1.5.txt'));
+  assert.equal(p.received, 11110);
+  assert.equal(p.delivered, 14274);
+  assert.equal(p.deferred, 726);
+  assert.equal(p.deferrals, 1311);
+  assert.equal(p.bounced, 319);
+  assert.equal(p.rejected, 275);
+  assert.equal(p.held, 0);
+  assert.equal(Object.keys(p.by_domain).length, 28);
+  assert.deepEqual(p.by_domain['gmail.com'], { sent: 5341, bytes: 84118 * 1024, defers: 400, avg_delay_s: 13.8, max_delay_s: 27.4 * 60 });
+  assert.equal(p.by_domain['down.test'].bytes, 140251);
+  const a = pflogsummAnswers(p);
+  assert.equal(a.deferred_attempts, 1311);
+  assert.equal(a.by_domain_deferred?.['gmail.com'], 400);
+  assert.equal(a.expired, null);
+});
+
+test('prometheus text format and the exporter/mtail answers', () => {
+  const samples = parsePrometheusText('# HELP x y\nx_total{a="1",b="q\\"z"} 3\nx_total{a="2"} 4 1700000000\ny 1e3\nz +Inf\n');
+  assert.deepEqual(samples[0], { name: 'x_total', labels: { a: '1', b: 'q"z' }, value: 3 });
+  assert.equal(sumOf(samples, 'x_total'), 7);
+  assert.equal(sumOf(samples, 'x_total', { a: '2' }), 4);
+  assert.equal(sumOf(samples, 'y'), 1000);
+  assert.equal(sumOf(samples, 'missing'), null);
+
+  const ex = exporterAnswers(parsePrometheusText(testdata('postfix-exporter-0.3.0.prom')).filter((s) => s.labels.service !== 'benchsentinel'));
+  assert.equal(ex.rejected, 275);
+  assert.equal(ex.deferred_attempts, 1237);
+  assert.equal(ex.unparsed_lines, 79);
+  assert.equal(ex.sent, null);
+  const mt = mtailAnswers(parsePrometheusText(testdata('mtail-rc50-postfix.prom')));
+  assert.equal(mt.rejected, 275);
+  assert.equal(mt.messages, 10924);
+  assert.equal(mt.deferred_attempts, null);
+  assert.ok(cannotReport(mt).includes('deferrals'));
+  assert.ok(!cannotReport(pflogsummAnswers(parsePflogsumm(testdata('pflogsumm-1.1.5.txt')))).includes('bounced'));
+});
+
+test('the syslog probe counter is read from a /metrics page', () => {
+  const page = [
+    '# TYPE mail_smtpd_rejects_total counter',
+    'mail_smtpd_rejects_total{smtp_reply_code="550",mail_bounce_class="hard.invalid_recipient"} 12',
+    'mail_smtpd_rejects_total{smtp_reply_code="521",mail_bounce_class="policy.reputation"} 7',
+  ].join('\n');
+  assert.equal(probeCount(page), 7);
+  assert.equal(probeCount(''), 0);
+});
+
+function report(sent: number, deferred: number): ReportLike {
+  return {
+    messages: 10,
+    recipients: 12,
+    totals: { sent, deferred_attempts: deferred, bounced: 1, expired: 0, rejected: 2 },
+    by_domain: { 'a.test': { sent, deferred_attempts: deferred, bounced: 1, expired: 0 } },
+    latency_seconds: { p50: 1, p95: 2, p99: 3 },
+    unparsed_lines: 0,
+  };
+}
+
+test('answers, ratios, targets and the markdown table', () => {
+  const truth = report(11, 3);
+  const pf = pflogsummAnswers(parsePflogsumm(testdata('pflogsumm-1.1.5.txt')));
+  const rows = compareAnswers(truth, report(11, 3), { pflogsumm: pf });
+  assert.deepEqual(rows.find((r) => r.key === 'deferred_attempts'), { key: 'deferred_attempts', truth: 3, values: { mailsight: 3, pflogsumm: 1311 } });
+  assert.deepEqual(compareDomains(truth, 'x', 'sent', { 'a.test': 11, 'b.test': 2 }), { peer: 'x', key: 'sent', domains: 2, equal: 1, max_abs_diff: 2 });
+
+  const row = (id: string, label: string, wall: number[]) => ({
+    id,
+    label,
+    lines: 1000,
+    wall_s: summarize(wall),
+    cpu_s: summarize(wall),
+    rss_mib: summarize([50]),
+    lines_per_s: 1000 / median(wall),
+    cores: 1,
+  });
+  const r: Results = {
+    version: 1,
+    started_at: '2026-01-01T00:00:00Z',
+    finished_at: '2026-01-01T00:01:00Z',
+    machine: { cpu: 'Test CPU', cores: 2, memory_gib: 4, node: 'v20.0.0', os: 'Linux', tools: { pflogsumm: '1.1.5' } },
+    options: { lines: 1000, seed: '1', repeats: 3, warmup: 1, cases: ['report', 'peers'], quick: false },
+    corpus: { lines: 1000, bytes: 160_000, messages: 10, recipients: 12 },
+    throughput: [row('mailsight-report', 'mailsight report --json', [1, 1.1, 0.9]), row('pflogsumm', 'pflogsumm', [4, 4.2, 3.9])],
+    ratios: [],
+    syslog: [],
+    memory: [{ open: 100_000, open_after: 100_000, heap_bytes_per_msg: 700, rss_bytes_per_msg: 900, approx_bytes_per_msg: 520, feed_s: 1 }],
+    answers: rows,
+    per_domain: [],
+    cannot_report: { pflogsumm: cannotReport(pf) },
+    answer_notes: {},
+    targets: [],
+    skipped: [{ id: 'otelcol', label: 'otelcol', status: 'not measured', reason: 'no binary' }],
+  };
+  derive(r);
+  assert.equal(r.ratios[0].name, 'mailsight report / pflogsumm');
+  assert.equal(r.ratios[0].value, 4);
+  assert.equal(r.targets.find((t) => t.name === 'file → report vs pflogsumm')?.met, true);
+  assert.equal(r.targets.find((t) => t.name === 'memory per open message')?.met, true);
+  assert.equal(r.targets.find((t) => t.name.startsWith('syslog TCP'))?.met, null);
+  const md = renderMarkdown(r);
+  assert.match(md, /Test CPU, 2 cores, 4\.0 GiB RAM/);
+  assert.match(md, /\| mailsight report --json \| 1,000 \| 1\.00 \(0\.90–1\.10\) \|/);
+  assert.match(md, /\| mailsight report \/ pflogsumm \| 4\.00× \|/);
+  assert.match(md, /\| deferred_attempts \| 3 \| 3 \| 1,311 \|/);
+  assert.match(md, /\*\*otelcol\*\* \(not measured\): no binary/);
+});
+
+test('options', () => {
+  const o = parseArgs(['--lines', '5000', '--cases', 'report,peers', '--repeats', '2'], '/repo');
+  assert.equal(o.lines, 5000);
+  assert.deepEqual(o.cases, ['report', 'peers']);
+  assert.equal(o.repeats, 2);
+  assert.equal(o.warmup, 1);
+  const q = parseArgs(['--quick'], '/repo');
+  assert.equal(q.repeats, 1);
+  assert.equal(q.warmup, 0);
+  assert.throws(() => parseArgs(['--cases', 'nope'], '/repo'), /unknown case/);
+  assert.throws(() => parseArgs(['--bogus'], '/repo'), /unknown option/);
+});

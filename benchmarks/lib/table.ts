@@ -1,0 +1,121 @@
+// Markdown rendering of a Results object (benchmarks/results/*.md and the README table).
+import type { Results } from './results.js';
+import type { Summary } from './stats.js';
+
+export function fmtInt(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtNum(n: number | null | undefined, digits = 2): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  return n.toFixed(digits);
+}
+
+/** "12.34 (12.10–12.60)" for a run summary; the single value when there was one run. */
+export function fmtSummary(s: Summary, digits = 2): string {
+  if (s.n === 0 || !Number.isFinite(s.median)) return '—';
+  if (s.n === 1) return fmtNum(s.median, digits);
+  return `${fmtNum(s.median, digits)} (${fmtNum(s.min, digits)}–${fmtNum(s.max, digits)})`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
+  return out.join('\n');
+}
+
+export function renderMarkdown(r: Results): string {
+  const m = r.machine;
+  const parts: string[] = [];
+  parts.push(`# mailsight benchmark results`);
+  parts.push(
+    [
+      `- run: ${r.started_at} → ${r.finished_at}${r.options.quick ? ' (quick mode: not representative)' : ''}`,
+      `- machine: ${m.cpu}, ${m.cores} cores, ${fmtNum(m.memory_gib, 1)} GiB RAM, ${m.os}, Node ${m.node}`,
+      `- tools: ${Object.entries(m.tools).map(([k, v]) => `${k} ${v}`).join('; ') || '—'}`,
+      `- corpus: ${r.corpus ? `${fmtInt(r.corpus.lines)} lines (${fmtNum(r.corpus.bytes / 1048576, 1)} MiB), ${fmtInt(r.corpus.messages)} messages, ${fmtInt(r.corpus.recipients)} recipients; generator seed ${r.options.seed}` : '—'}`,
+      `- runs: ${r.options.warmup} warm-up + ${r.options.repeats} measured per case; median (min–max)`,
+    ].join('\n'),
+  );
+
+  if (r.throughput.length) {
+    parts.push('## Whole-file throughput (same corpus, same run)');
+    parts.push(
+      table(
+        ['case', 'lines/s', 'wall s', 'CPU s', 'cores', 'peak RSS MiB'],
+        r.throughput.map((t) => [
+          t.note ? `${t.label} ¹` : t.label,
+          fmtInt(t.lines_per_s),
+          fmtSummary(t.wall_s),
+          fmtSummary(t.cpu_s),
+          fmtNum(t.cores),
+          fmtSummary(t.rss_mib, 0),
+        ]),
+      ),
+    );
+    const notes = r.throughput.filter((t) => t.note).map((t) => `¹ ${t.label}: ${t.note}`);
+    if (notes.length) parts.push(notes.join('\n\n'));
+  }
+  if (r.ratios.length) {
+    parts.push('## Ratios (lines/s, measured in this run)');
+    parts.push(table(['ratio', 'value'], r.ratios.map((x) => [x.name, x.value === null ? '—' : `${fmtNum(x.value)}×`])));
+  }
+  if (r.syslog.length) {
+    parts.push('## Syslog TCP → parse → correlate → metrics');
+    parts.push(
+      table(
+        ['mode', 'lines', 'lines/s', 'cores', 'peak RSS MiB', 'sender cores', 'drops', 'refused', 'latency p50 ms', 'latency p99 ms'],
+        r.syslog.map((s) => [
+          s.mode === 'fixed' ? `fixed ${fmtInt(s.target_rate)}/s` : 'max rate',
+          fmtInt(s.lines),
+          fmtInt(s.lines_per_s),
+          fmtNum(s.cores),
+          fmtInt(s.rss_mib),
+          fmtNum(s.sender_cores),
+          fmtInt(s.drops),
+          fmtInt(s.refused),
+          fmtNum(s.latency_ms.p50, 0),
+          fmtNum(s.latency_ms.p99, 0),
+        ]),
+      ),
+    );
+  }
+  if (r.memory.length) {
+    parts.push('## Correlation memory (open, never-final messages)');
+    parts.push(
+      table(
+        ['open messages', 'heap B/msg', 'RSS B/msg', "engine's estimate B/msg", 'feed s'],
+        r.memory.map((x) => [fmtInt(x.open), fmtInt(x.heap_bytes_per_msg), fmtInt(x.rss_bytes_per_msg), fmtInt(x.approx_bytes_per_msg), fmtNum(x.feed_s)]),
+      ),
+    );
+  }
+  if (r.answers.length) {
+    const peers = Object.keys(r.answers[0].values);
+    parts.push('## Answers compared (whole corpus; — = cannot report)');
+    parts.push(table(['key', 'ground truth', ...peers], r.answers.map((a) => [a.key, fmtInt(a.truth), ...peers.map((p) => fmtInt(a.values[p]))])));
+    if (r.per_domain.length) {
+      parts.push(
+        table(
+          ['per recipient domain', 'domains', 'equal to truth', 'max |diff|'],
+          r.per_domain.map((d) => [`${d.peer} ${d.key}`, fmtInt(d.domains), fmtInt(d.equal), fmtInt(d.max_abs_diff)]),
+        ),
+      );
+    }
+    const notes = Object.entries(r.answer_notes).flatMap(([p, ns]) => ns.map((n) => `- ${p}: ${n}`));
+    if (notes.length) parts.push(notes.join('\n'));
+  }
+  if (Object.keys(r.cannot_report).length) {
+    parts.push('## What each peer cannot report');
+    parts.push(table(['peer', 'cannot report'], Object.entries(r.cannot_report).map(([p, xs]) => [p, xs.join('; ')])));
+  }
+  if (r.targets.length) {
+    parts.push('## Targets (reference, not promises)');
+    parts.push(table(['target', 'wanted', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : 'no'])));
+  }
+  if (r.skipped.length) {
+    parts.push('## Skipped or not measured');
+    parts.push(r.skipped.map((s) => `- **${s.label}** (${s.status}): ${s.reason}`).join('\n'));
+  }
+  return parts.join('\n\n') + '\n';
+}

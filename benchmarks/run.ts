@@ -1,0 +1,369 @@
+// `npm run bench [-- options]`: the benchmark harness. Generates (or reuses) a seeded corpus
+// with ground truth, runs the selected cases, and writes benchmarks/results/latest.{md,json}
+// (quick.{md,json} with --quick). Every comparison is a ratio of numbers measured in this run
+// on this machine. Loopback only; every child process is bounded in time and stopped.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { cpus, homedir, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Ctx } from './cases/context.js';
+import { runMemory } from './cases/memory.js';
+import { runOtlp } from './cases/otlp.js';
+import { runPeers } from './cases/peers.js';
+import { runReport } from './cases/report.js';
+import { runSyslog } from './cases/syslog.js';
+import { haveCommand, TIME_BIN } from './lib/measure.js';
+import { compareAnswers, compareDomains, type Machine, type ReportLike, type Results, type TargetRow } from './lib/results.js';
+import { ratio } from './lib/stats.js';
+import { fmtInt, fmtNum, renderMarkdown } from './lib/table.js';
+
+export const CASES = ['report', 'syslog', 'memory', 'otlp', 'peers'] as const;
+export type CaseName = (typeof CASES)[number];
+
+export interface BenchOptions {
+  lines: number;
+  seed: string;
+  cases: CaseName[];
+  repeats: number;
+  warmup: number;
+  quick: boolean;
+  out: string;
+  work: string;
+  install: boolean;
+  mtailProgs: string;
+  otelcol: string | undefined;
+  syslogRate: number;
+  syslogSeconds: number;
+  otlpLines: number;
+}
+
+const USAGE = `usage: npm run bench -- [options]
+  --lines N           corpus size in lines (default 1000000; --quick: 20000)
+  --seed S            generator seed (default 1)
+  --cases a,b         any of ${CASES.join(',')} (default: all)
+  --repeats N         measured runs per case (default 3; --quick: 1)
+  --warmup N          discarded runs before them (default 1; --quick: 0)
+  --quick             small corpus, one run, results to quick.{md,json} (smoke test)
+  --out DIR           results directory (default benchmarks/results)
+  --work DIR          corpora and scratch files (default <tmpdir>/mailsight-bench)
+  --no-install        never apt-get install missing peers
+  --mtail-progs DIR   directory with the upstream postfix.mtail (default ~/.cache/mailsight/peers/mtail)
+  --otelcol PATH      an OpenTelemetry Collector with filelog (default: ~/.cache/mailsight/otelcol/otelcol*)
+  --syslog-rate R     fixed rate of the syslog case, lines/s (default 20000)
+  --syslog-seconds S  length of the fixed-rate run (default 20)
+  --otlp-lines N      lines (from the corpus start) for the otlp case (default 50000; --quick: 5000)`;
+
+function findOtelcol(): string | undefined {
+  const dir = join(homedir(), '.cache', 'mailsight', 'otelcol');
+  if (!existsSync(dir)) return undefined;
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    try {
+      if (f.startsWith('otelcol') && statSync(p).isFile()) {
+        accessSync(p, constants.X_OK);
+        return p;
+      }
+    } catch {
+      // not executable: keep looking
+    }
+  }
+  return undefined;
+}
+
+export function parseArgs(argv: string[], root: string): BenchOptions {
+  const quick = argv.includes('--quick');
+  const o: BenchOptions = {
+    lines: quick ? 20_000 : 1_000_000,
+    seed: '1',
+    cases: [...CASES],
+    repeats: quick ? 1 : 3,
+    warmup: quick ? 0 : 1,
+    quick,
+    out: join(root, 'benchmarks', 'results'),
+    work: join(tmpdir(), 'mailsight-bench'),
+    install: true,
+    mtailProgs: join(homedir(), '.cache', 'mailsight', 'peers', 'mtail'),
+    otelcol: undefined,
+    syslogRate: 20_000,
+    syslogSeconds: quick ? 3 : 20,
+    otlpLines: quick ? 5000 : 50_000,
+  };
+  let otelcol: string | undefined;
+  const num = (k: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`${k}: expected a number ≥ ${min}, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    switch (k) {
+      case '--quick':
+        break;
+      case '--no-install':
+        o.install = false;
+        break;
+      case '--lines':
+        o.lines = num(k, v, 100);
+        i++;
+        break;
+      case '--seed':
+        o.seed = v ?? '1';
+        i++;
+        break;
+      case '--cases': {
+        const list = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        for (const c of list) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case ${c} (known: ${CASES.join(', ')})`);
+        o.cases = list as CaseName[];
+        i++;
+        break;
+      }
+      case '--repeats':
+        o.repeats = num(k, v, 1);
+        i++;
+        break;
+      case '--warmup':
+        o.warmup = num(k, v, 0);
+        i++;
+        break;
+      case '--out':
+        o.out = resolve(v ?? '');
+        i++;
+        break;
+      case '--work':
+        o.work = resolve(v ?? '');
+        i++;
+        break;
+      case '--mtail-progs':
+        o.mtailProgs = resolve(v ?? '');
+        i++;
+        break;
+      case '--otelcol':
+        otelcol = resolve(v ?? '');
+        i++;
+        break;
+      case '--syslog-rate':
+        o.syslogRate = num(k, v, 1);
+        i++;
+        break;
+      case '--otlp-lines':
+        o.otlpLines = num(k, v, 100);
+        i++;
+        break;
+      case '--syslog-seconds':
+        o.syslogSeconds = num(k, v, 1);
+        i++;
+        break;
+      default:
+        throw new Error(`unknown option ${k}\n${USAGE}`);
+    }
+  }
+  o.otelcol = otelcol ?? findOtelcol();
+  return o;
+}
+
+function machine(): Machine {
+  let distro = '';
+  try {
+    distro = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
+  } catch {
+    // not Linux, or no os-release
+  }
+  const c = cpus();
+  return {
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memory_gib: totalmem() / 1024 ** 3,
+    node: process.version,
+    os: `${distro ? distro + ', ' : ''}${osType()} ${release()}`,
+    tools: {},
+  };
+}
+
+async function countLines(file: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(file)) {
+    const b = chunk as Buffer;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
+/** The seeded corpus and its ground truth, generated once per (lines, seed) and reused. */
+function corpus(root: string, o: BenchOptions, log: (s: string) => void): { file: string; truth: string } {
+  mkdirSync(o.work, { recursive: true });
+  const base = join(o.work, `corpus-${o.lines}-${o.seed.replace(/[^\w.-]/g, '_')}`);
+  const file = `${base}.log`;
+  const truth = `${base}.truth.json`;
+  if (existsSync(file) && existsSync(truth)) {
+    log(`corpus: reusing ${o.lines} lines, seed ${o.seed}`);
+    return { file, truth };
+  }
+  log(`corpus: generating ${o.lines} lines, seed ${o.seed}`);
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'dist', 'benchmarks', 'generator', 'cli.js'), '--lines', String(o.lines), '--seed', o.seed, '--out', `${file}.tmp`, '--truth', truth],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 30 * 60_000 },
+  );
+  if (r.status !== 0) throw new Error('the generator failed');
+  // Renamed only when complete, so an interrupted run never leaves a short corpus to reuse.
+  writeFileSync(file, readFileSync(`${file}.tmp`));
+  spawnSync('rm', ['-f', `${file}.tmp`]);
+  return { file, truth };
+}
+
+/** Ratios and targets from the rows of this run. */
+export function derive(r: Results): void {
+  const lps = (id: string) => r.throughput.find((t) => t.id === id)?.lines_per_s ?? null;
+  const ms = lps('mailsight-report');
+  const peers: [string, string][] = [
+    ['pflogsumm', 'pflogsumm'],
+    ['exporter', 'prometheus-postfix-exporter'],
+    ['mtail', 'mtail'],
+    ['otelcol', 'otelcol filelog'],
+  ];
+  r.ratios = peers.filter(([id]) => lps(id) !== null).map(([id, name]) => ({ name: `mailsight report / ${name}`, value: ratio(ms, lps(id)) }));
+  if (lps('mailsight-otlp') !== null) r.ratios.push({ name: 'mailsight run: otlphttp / file exporter', value: ratio(lps('mailsight-otlp'), lps('mailsight-file')) });
+  const t: TargetRow[] = [];
+  const rp = ratio(ms, lps('pflogsumm'));
+  t.push({ name: 'file → report vs pflogsumm', target: '≥ 3× lines/s', measured: rp === null ? '—' : `${fmtNum(rp)}×`, met: rp === null ? null : rp >= 3 });
+  const re = ratio(ms, lps('exporter'));
+  t.push({ name: 'file → report vs prometheus-postfix-exporter', target: '≥ 2× lines/s', measured: re === null ? '—' : `${fmtNum(re)}×`, met: re === null ? null : re >= 2 });
+  const max = r.syslog.find((s) => s.mode === 'max');
+  t.push({
+    name: 'syslog TCP → metrics, max rate',
+    target: '≥ 100,000 lines/s at ≤ 1 core, < 256 MiB RSS',
+    measured: max ? `${fmtInt(max.lines_per_s)} lines/s, ${fmtNum(max.cores)} cores, ${fmtInt(max.rss_mib)} MiB` : '—',
+    met: max ? max.lines_per_s >= 100_000 && max.cores <= 1 && max.rss_mib < 256 : null,
+  });
+  const drops = r.syslog.map((s) => s.drops ?? 0);
+  t.push({ name: 'syslog drops under `block`', target: '0', measured: r.syslog.length ? drops.join(', ') : '—', met: r.syslog.length ? drops.every((d) => d === 0) : null });
+  const mem = [...r.memory].sort((a, b) => b.open - a.open)[0];
+  t.push({
+    name: 'memory per open message',
+    target: '< 1 KB (1024 B)',
+    measured: mem ? `${fmtInt(mem.rss_bytes_per_msg)} B RSS, ${fmtInt(mem.heap_bytes_per_msg)} B heap at ${fmtInt(mem.open)}` : '—',
+    met: mem ? Math.max(mem.rss_bytes_per_msg, mem.heap_bytes_per_msg) < 1024 : null,
+  });
+  r.targets = t;
+}
+
+async function main(): Promise<void> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const o = parseArgs(argv, root);
+  const log = (s: string) => process.stderr.write(s + '\n');
+
+  if (!existsSync(TIME_BIN)) {
+    if (process.getuid?.() === 0 && o.install) spawnSync('apt-get', ['install', '-y', 'time'], { stdio: 'ignore', timeout: 600_000 });
+    if (!existsSync(TIME_BIN)) throw new Error(`${TIME_BIN} (GNU time) is needed to measure CPU and peak RSS: sudo apt-get install -y time`);
+  }
+  if (!haveCommand('dpkg-query')) log('note: no dpkg-query; peer versions will be read from the tools themselves');
+
+  const results: Results = {
+    version: 1,
+    started_at: new Date().toISOString(),
+    finished_at: '',
+    machine: machine(),
+    options: { lines: o.lines, seed: o.seed, repeats: o.repeats, warmup: o.warmup, cases: o.cases, quick: o.quick },
+    corpus: null,
+    throughput: [],
+    ratios: [],
+    syslog: [],
+    memory: [],
+    answers: [],
+    per_domain: [],
+    cannot_report: {},
+    answer_notes: {},
+    targets: [],
+    skipped: [],
+  };
+
+  const needsCorpus = o.cases.some((c) => c !== 'memory');
+  let ctx: Ctx;
+  {
+    const c = needsCorpus ? corpus(root, o, log) : { file: '', truth: '' };
+    const truth = (c.truth ? JSON.parse(readFileSync(c.truth, 'utf8')) : null) as ReportLike;
+    const lines = c.file ? await countLines(c.file) : 0;
+    const bytes = c.file ? statSync(c.file).size : 0;
+    if (c.file) results.corpus = { lines, bytes, messages: truth.messages, recipients: truth.recipients };
+    ctx = {
+      root,
+      bin: join(root, 'bin', 'mailsight.js'),
+      work: o.work,
+      corpus: c.file,
+      lines,
+      bytes,
+      truth,
+      repeats: o.repeats,
+      warmup: o.warmup,
+      quick: o.quick,
+      install: o.install,
+      mtailProgs: o.mtailProgs,
+      otelcol: o.otelcol,
+      syslogRate: o.syslogRate,
+      syslogSeconds: o.syslogSeconds,
+      otlpLines: o.otlpLines,
+      results,
+      log,
+    };
+  }
+
+  let mailsight: ReportLike | null = null;
+  if (o.cases.includes('report')) {
+    log('case report: file → parse → correlate → report');
+    try {
+      mailsight = await runReport(ctx);
+    } catch (e) {
+      results.skipped.push({ id: 'report', label: 'mailsight report', status: 'failed', reason: (e as Error).message });
+    }
+  }
+  if (o.cases.includes('peers')) {
+    log('case peers: pflogsumm, prometheus-postfix-exporter, mtail, otelcol on the same corpus');
+    const answers = await runPeers(ctx);
+    results.answers = compareAnswers(ctx.truth, mailsight, answers);
+    if (mailsight) {
+      results.per_domain.push(compareDomains(ctx.truth, 'mailsight', 'sent', Object.fromEntries(Object.entries(mailsight.by_domain).map(([d, v]) => [d, v.sent]))));
+      results.per_domain.push(
+        compareDomains(ctx.truth, 'mailsight', 'deferred_attempts', Object.fromEntries(Object.entries(mailsight.by_domain).map(([d, v]) => [d, v.deferred_attempts]))),
+      );
+    }
+    const pf = answers.pflogsumm;
+    if (pf?.by_domain_sent) results.per_domain.push(compareDomains(ctx.truth, 'pflogsumm', 'sent', pf.by_domain_sent));
+    if (pf?.by_domain_deferred) results.per_domain.push(compareDomains(ctx.truth, 'pflogsumm', 'deferred_attempts', pf.by_domain_deferred));
+  }
+  if (o.cases.includes('syslog')) {
+    log('case syslog: syslog TCP → parse → correlate → metrics');
+    await runSyslog(ctx);
+  }
+  if (o.cases.includes('otlp')) {
+    log('case otlp: stdin → parse → correlate → otlphttp');
+    await runOtlp(ctx);
+  }
+  if (o.cases.includes('memory')) {
+    log('case memory: bytes per open message');
+    runMemory(ctx);
+  }
+
+  results.finished_at = new Date().toISOString();
+  derive(results);
+  mkdirSync(o.out, { recursive: true });
+  const name = o.quick ? 'quick' : 'latest';
+  const md = renderMarkdown(results);
+  writeFileSync(join(o.out, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(o.out, `${name}.md`), md);
+  process.stdout.write(md);
+  log(`results: ${relative(process.cwd(), join(o.out, `${name}.md`))} and .json`);
+}
+
+if (process.argv[1]?.endsWith('run.js')) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

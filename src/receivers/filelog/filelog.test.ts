@@ -404,12 +404,12 @@ test('back-pressure: with a consumer that does not deliver, only a bounded numbe
   const c = new TestConsumer((n) => (n < 1000 ? 'hold' : 'release'));
   const { r, tel } = receiver(config({ include: [file], start_at: 'beginning', max_batch: 50 }), c);
   await r.start(host);
-  await waitFor(() => c.seen.length >= 100, 'two batches');
+  await waitFor(() => c.seen.length >= 16 * 50, 'sixteen batches');
   await delay(100);
   const read = await tel.value('mailsight_items_received_total', { component: 'filelog' });
-  // 2 batches in flight + 1 being filled (plus what one 256 KiB chunk holds at most: the rest of it waits).
-  assert.equal(c.seen.length, 100);
-  assert.ok(read <= 150, `read ${read} lines while 0 were delivered`);
+  // 16 batches in flight + 1 being filled (the rest of the 256 KiB chunk waits).
+  assert.equal(c.seen.length, 16 * 50);
+  assert.ok(read <= 17 * 50, `read ${read} lines while 0 were delivered`);
   // Delivering lets it continue; every line arrives once.
   c.decide = () => 'release';
   c.releaseHeld();

@@ -32,7 +32,9 @@ export interface FilelogInternals {
 }
 
 const DEFAULT_INTERNALS: FilelogInternals = {
-  maxInFlight: 2,
+  // Enough batches awaiting delivery to keep exporters that batch by time (file flush,
+  // OTLP) busy; few enough to bound memory (16 x max_batch lines).
+  maxInFlight: 16,
   chunkBytes: 256 * 1024,
   maxBytesPerFilePerPoll: 16 * 1024 * 1024,
   lostGraceMs: 1000,

@@ -19,7 +19,8 @@ export interface StdinInternals {
   backoffMaxMs: number;
 }
 
-const DEFAULT_INTERNALS: StdinInternals = { maxInFlight: 2, shutdownWaitMs: 5000, backoffMinMs: 100, backoffMaxMs: 5000 };
+// 16 batches awaiting delivery keep time-batching exporters busy while bounding memory.
+const DEFAULT_INTERNALS: StdinInternals = { maxInFlight: 16, shutdownWaitMs: 5000, backoffMinMs: 100, backoffMaxMs: 5000 };
 
 /** Shared by every line (read-only for consumers): no per-line object. */
 const SOURCE: Record<string, string> = Object.freeze({ 'log.iostream': 'stdin' }) as Record<string, string>;

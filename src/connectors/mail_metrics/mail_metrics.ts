@@ -4,6 +4,8 @@
 // Each metric has exactly one source, so nothing is counted twice when a logs pipeline
 // carries both events and records (correlate `emit: both`): real-time counters from events,
 // mail.delivery.latency (and by default mail.messages.received) from records.
+import type { QueueStateItem } from '../../model/items.js';
+import { SeriesStarts, toMetrics } from '../../receivers/postfix_queue/metrics.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { releaseAll } from '../../pipeline/ack.js';
@@ -60,6 +62,7 @@ function checkBounds(b: number[], what: string): number[] {
 export class MailMetricsConnector implements Processor {
   private readonly cfg: MailMetricsConfig;
   private readonly next: Consumer<MetricItem>;
+  private readonly queueStarts = new Map<string, SeriesStarts>();
   private readonly log: Logger;
   private readonly telemetry: ComponentTelemetry;
   private readonly intervalMs: number;
@@ -150,6 +153,7 @@ export class MailMetricsConnector implements Processor {
   async consume(batch: Batch<unknown>): Promise<void> {
     try {
       this.count(batch.items);
+      await this.queueStates(batch.items);
     } catch (err) {
       this.telemetry.error();
       this.log.error({ err }, 'mail_metrics: failed to count a batch');
@@ -168,6 +172,28 @@ export class MailMetricsConnector implements Processor {
       if (it.kind === 'mail_event') this.onEvent(it as MailEvent, now);
       else if (it.kind === 'message_record') this.onRecord(it as MessageRecord, now);
     }
+  }
+
+  /**
+   * Queue gauges from the correlation state (correlate's queue_state items): the same metrics
+   * the postfix_queue receiver emits, told apart by mail.queue.source = correlation, and sent
+   * at once (they are snapshots of their own, not counters of this connector).
+   */
+  private async queueStates(items: readonly unknown[]): Promise<void> {
+    let out: MetricItem[] | undefined;
+    for (const it of items) {
+      const q = it as QueueStateItem;
+      if (q === null || typeof q !== 'object' || q.kind !== 'queue_state') continue;
+      let starts = this.queueStarts.get(q.host);
+      if (!starts) this.queueStarts.set(q.host, (starts = new SeriesStarts()));
+      const metrics = toMetrics(q.summary, { up: true, mtaUp: undefined, durationSec: 0 }, q.host, q.time, starts);
+      for (const m of metrics) {
+        if (m.name === 'mail.queue.up' || m.name === 'mail.queue.read.duration') continue;
+        for (const p of m.points) p.attributes = { ...p.attributes, 'mail.queue.source': 'correlation' };
+        (out ??= []).push(m);
+      }
+    }
+    if (out) await emit(this.next, out);
   }
 
   /** Emit a snapshot now (also what the interval timer does). */

@@ -120,6 +120,8 @@ export class OtlpHttpExporter implements Exporter<PipelineItem> {
     for (const it of items) {
       if (it.kind === 'metric') metricItems.push(it);
       else if (it.kind === 'span') spanItems.push(it);
+      // The correlation state's queue summary is for mail_metrics, which turns it into gauges.
+      else if (it.kind === 'queue_state') continue;
       else logItems.push(it);
     }
     const { encoding } = this.cfg;

@@ -38,6 +38,12 @@ export const CorrelateConfig = Strict({
     default: 'both',
     description: 'What goes downstream: the MailEvents (unchanged), the MessageRecords, or both.',
   }),
+  queue_state_interval: Duration({
+    default: '30s',
+    description:
+      'How often (wall clock) to emit the queue as the open messages show it (mail.queue.* gauges via mail_metrics, with mail.queue.source=correlation) for hosts without a postfix_queue receiver; 0s disables.',
+  }),
+  max_queue_domains: Type.Integer({ minimum: 0, default: 100, description: 'Recipient domains named in the queue state; the rest are `other`.' }),
   snapshot: Strict(
     {
       enabled: Type.Boolean({ default: true, description: 'Keep open messages across restarts in a snapshot file.' }),

@@ -11,6 +11,7 @@ import type { IncompleteReason } from '../../model/message_record.js';
 import { CorrelateConfig } from './config.js';
 import { Correlator, type CorrelatorStats } from './correlator.js';
 import { readSnapshot, writeSnapshot } from './state/snapshot.js';
+import { queueStates } from './queue_state.js';
 
 const REASONS: IncompleteReason[] = ['idle_timeout', 'max_age', 'evicted', 'shutdown', 'superseded'];
 
@@ -67,6 +68,12 @@ export const correlateFactory = defineProcessor({
 
     let path = '';
     let timer: NodeJS.Timeout | undefined;
+    const queueEvery = durationMs(config.queue_state_interval);
+    let queueTimer: NodeJS.Timeout | undefined;
+    const emitQueueState = (): Promise<void> => {
+      const items = queueStates(engine.openRecords(), engine.snapshotHeader().hosts, config.max_queue_domains);
+      return items.length ? next.consume({ items, acks: [] }).catch((err: unknown) => logger.error({ err }, 'correlate: queue state not accepted')) : Promise.resolve();
+    };
     let writing: Promise<void> | undefined;
     // Acks whose effect on the state is not in a snapshot yet (snapshot.hold_acks).
     let heldAcks: Ack[] = [];
@@ -93,6 +100,10 @@ export const correlateFactory = defineProcessor({
 
     return {
       async start(host: Host): Promise<void> {
+        if (queueEvery > 0) {
+          queueTimer = setInterval(() => void emitQueueState(), queueEvery);
+          queueTimer.unref();
+        }
         if (!snap.enabled) return;
         path = snap.path ?? join(host.dataDir, `correlate-${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.snapshot.jsonl`);
         try {
@@ -113,6 +124,8 @@ export const correlateFactory = defineProcessor({
       },
 
       async shutdown(): Promise<void> {
+        if (queueTimer) clearInterval(queueTimer);
+        queueTimer = undefined;
         if (timer) clearInterval(timer);
         timer = undefined;
         if (snap.enabled) {

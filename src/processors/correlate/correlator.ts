@@ -183,7 +183,9 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
  * line, and V8 keeps the parent of a slice. Used only for strings stored in open state.
  */
 function own(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  // join() of two parts builds one flat string; `(' ' + s).slice(1)` kept a 32-byte slice
+  // header in front of its copy (V8 slices strings of 13+ characters).
+  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
 }
 
 /**
@@ -226,6 +228,7 @@ export class Correlator {
   /** Open messages in approximate least-recently-used order (front = oldest). */
   private readonly open = new Map<string, Slot>();
   private readonly hosts = new Map<string, HostState>();
+  private lastHost: HostState | undefined = undefined;
   /**
    * Open messages by bare queue id (for `queued as` hops to another host; last one wins) and by
    * Message-ID (joins across hosts). Both only matter with several hosts, so they are built
@@ -296,7 +299,7 @@ export class Correlator {
         slot = undefined;
       }
     }
-    if (slot === undefined) slot = this.create(ev, key, hs, qid);
+    if (slot === undefined) slot = this.create(ev, hs, qid);
     const rec = slot.rec;
     if (t < rec.last_time) this.stats.out_of_order++;
     this.apply(slot, code, ev);
@@ -450,6 +453,9 @@ export class Correlator {
   // internals
 
   private host(name: string): HostState {
+    // Nearly every event comes from the same host as the one before: compare, do not hash.
+    const last = this.lastHost;
+    if (last !== undefined && last.name === name) return last;
     let hs = this.hosts.get(name);
     if (hs === undefined) {
       this.hosts.set(name, (hs = new HostState(name)));
@@ -461,6 +467,7 @@ export class Correlator {
         }
       }
     }
+    this.lastHost = hs;
     return hs;
   }
 
@@ -478,11 +485,11 @@ export class Correlator {
     return slot.ended && (code === Ev.MessageId || code === Ev.Enqueue) && t > (rec.end_time ?? rec.last_time);
   }
 
-  private create(ev: MailEvent, key: string, hs: HostState, qid: string): Slot {
+  private create(ev: MailEvent, hs: HostState, qid: string): Slot {
     const rec: MessageRecord = {
       kind: 'message_record',
       host: hs.name,
-      queue_id: qid,
+      queue_id: own(qid),
       mta: ev.mta,
       state: 'open',
       start_time: ev.time,
@@ -490,9 +497,11 @@ export class Correlator {
       recipients: [],
       events: 0,
     };
-    const slot = new Slot(key, hs, rec);
-    this.open.set(key, slot);
-    if (this.multiHost) this.byQid.set(qid, slot);
+    // Kept for the message's life: a flat copy, not the concatenation (a 32-byte cons header).
+    const k = [hs.name, qid].join('\0');
+    const slot = new Slot(k, hs, rec);
+    this.open.set(k, slot);
+    if (this.multiHost) this.byQid.set(rec.queue_id, slot);
     this.bytes += slot.bytes;
     this.stats.opened++;
     // A delivery elsewhere already named this id: this message is its next hop.
@@ -613,7 +622,8 @@ export class Correlator {
   private setClient(rec: MessageRecord, ev: MailEvent): void {
     if (ev.client_host !== undefined || ev.client_ip !== undefined) {
       const c: { host?: string; ip?: string } = {};
-      if (ev.client_host !== undefined) c.host = own(ev.client_host);
+      // Client names repeat across messages (a server's own clients): shared copies.
+      if (ev.client_host !== undefined) c.host = this.intern.get(ev.client_host);
       if (ev.client_ip !== undefined) c.ip = this.intern.get(ev.client_ip);
       rec.client = c;
     }

@@ -496,9 +496,21 @@ function decide(dsn: string | undefined, reply: string | undefined): number {
  * Returns undefined for successful deliveries (2.x.x with no failure text).
  */
 export function classify(dsn: string | undefined, reply: string | undefined): BounceClass | undefined {
-  const r = decide(dsn, reply);
+  // Memoised by (dsn, reply): failed replies repeat (about half of a day's are exact repeats).
+  // Unambiguous key: the dsn's length, then each part or '-' when absent.
+  const k = (dsn === undefined ? '-' : dsn.length + ':' + dsn) + (reply === undefined ? '-' : ':' + reply);
+  let r = classifyCache.get(k);
+  if (r === undefined) {
+    r = decide(dsn, reply);
+    if (classifyCache.size >= CLASSIFY_CACHE_MAX) classifyCache.clear();
+    // A flat copy as the key: the concatenation would keep the reply's whole log chunk alive.
+    classifyCache.set((' ' + k).slice(1), r);
+  }
   return r < 0 ? undefined : ALL[r].cls;
 }
+
+const CLASSIFY_CACHE_MAX = 20_000;
+const classifyCache = new Map<string, number>();
 
 /** Like classify, plus the id of the rule that decided (for tests, `mailsight test`, debugging). */
 export function explain(
@@ -568,24 +580,42 @@ function unfold(s: string): string {
  * IPs, numbers and URLs so that the same reason from different messages compares equal.
  */
 export function normaliseReply(reply: string): string {
+  // Replies repeat a lot (about half of a day's deferral replies are exact repeats).
+  const hit = normCache.get(reply);
+  if (hit !== undefined) return hit;
+  const out = normaliseUncached(reply);
+  if (normCache.size >= NORM_CACHE_MAX) normCache.clear();
+  // A flat copy as the key: a slice would keep its whole log chunk alive.
+  normCache.set(reply.length < 13 ? reply : (' ' + reply).slice(1), out);
+  return out;
+}
+
+const NORM_CACHE_MAX = 20_000;
+const normCache = new Map<string, string>();
+
+// Each pass is skipped when a literal its regex needs is absent: a cheap indexOf instead of a
+// regex scan that cannot match (the output is the same).
+function normaliseUncached(reply: string): string {
   let s = unfold(reply);
-  s = s.replace(RE_PREAMBLE, '');
-  s = s.replace(RE_URL, '<url:$1>');
-  s = s.replace(RE_ADDR, '<addr>');
-  s = s.replace(RE_ISO_TIME, '<time>');
-  s = s.replace(RE_RFC5322_TIME, '<time>');
-  s = s.replace(RE_CLOCK, '<time>');
-  s = s.replace(RE_HOST_IP, '<host>');
-  s = s.replace(RE_IPV4, '<ip>');
-  s = s.replace(RE_IPV6, '<ip>');
-  s = s.replace(RE_GSMTP, '<id> - gsmtp');
+  if (s.startsWith('host ')) s = s.replace(RE_PREAMBLE, '');
+  if (s.indexOf('://') >= 0) s = s.replace(RE_URL, '<url:$1>');
+  if (s.indexOf('@') >= 0) s = s.replace(RE_ADDR, '<addr>');
+  if (s.indexOf(':') >= 0) {
+    if (s.indexOf('-') >= 0) s = s.replace(RE_ISO_TIME, '<time>');
+    s = s.replace(RE_RFC5322_TIME, '<time>');
+    s = s.replace(RE_CLOCK, '<time>');
+  }
+  if (s.indexOf('[') >= 0) s = s.replace(RE_HOST_IP, '<host>');
+  if (s.indexOf('.') >= 0) s = s.replace(RE_IPV4, '<ip>');
+  if (s.indexOf(':') >= 0) s = s.replace(RE_IPV6, '<ip>');
+  if (s.indexOf(' - gsmtp') >= 0) s = s.replace(RE_GSMTP, '<id> - gsmtp');
   s = s.replace(RE_QUEUED_AS, '$1 <id>');
-  s = s.replace(RE_EXIM_ID, '<id>');
-  s = s.replace(RE_NUMBERED_HOST, '<host>');
+  if (s.indexOf('-') >= 0) s = s.replace(RE_EXIM_ID, '<id>');
+  if (s.indexOf('.') >= 0) s = s.replace(RE_NUMBERED_HOST, '<host>');
   s = s.replace(RE_HEX, '<id>');
   s = s.replace(RE_TOKEN, '<id>');
   s = s.replace(RE_LONG_NUMBER, '<n>');
-  s = s.replace(RE_ID_RUN, '<id>');
+  if (s.indexOf('<id>') >= 0) s = s.replace(RE_ID_RUN, '<id>');
   s = s.replace(RE_SPACE, ' ').trim();
   return s.length > MAX_NORMALISED ? s.slice(0, MAX_NORMALISED) : s;
 }

@@ -83,6 +83,23 @@ function fraction(s: string, i: number): [number, number] {
   return [(v / scale) * 1000, j];
 }
 
+/** The pid between brackets [s, e): plain digits inline, anything else as Number() decides. */
+function pidOf(line: string, s: number, e: number): number | undefined {
+  if (e <= s) return undefined;
+  if (e - s <= 9) {
+    let v = 0;
+    let i = s;
+    for (; i < e; i++) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+    }
+    if (i === e) return v;
+  }
+  const pid = Number(line.slice(s, e));
+  return Number.isInteger(pid) ? pid : undefined;
+}
+
 export class Framer {
   private readonly tz: TzSpec;
   private readonly now: () => number;
@@ -140,11 +157,12 @@ export class Framer {
   private rfc3164(line: string, p: number): FramedLine | undefined {
     const mon = MONTHS.get((line.charCodeAt(p) << 16) | (line.charCodeAt(p + 1) << 8) | line.charCodeAt(p + 2));
     if (mon === undefined || line.charCodeAt(p + 3) !== 32) return undefined;
-    const key = line.slice(p, p + 15);
     let base: number;
-    if (key === this.lastKey) {
+    // Compared in place: most lines share the previous line's stamp, so no slice is made.
+    if (this.lastKey !== '' && line.startsWith(this.lastKey, p)) {
       base = this.lastBase;
     } else {
+      const key = line.slice(p, p + 15);
       const dc = line.charCodeAt(p + 4);
       const day = dc === 32 ? line.charCodeAt(p + 5) - 48 : d2(line, p + 4);
       const hh = digits(line, p + 7, 2);
@@ -255,12 +273,10 @@ export class Framer {
       if (c === 91 /* [ */) {
         const close = line.indexOf(']', i + 1);
         if (close < 0) break;
-        const pidStr = line.slice(i + 1, close);
-        const pid = Number(pidStr);
         let m = close + 1;
         if (line.charCodeAt(m) === 58) m++;
         if (line.charCodeAt(m) === 32) m++;
-        return { time, host, program: line.slice(p, i), pid: pidStr !== '' && Number.isInteger(pid) ? pid : undefined, msg: line.slice(m) };
+        return { time, host, program: line.slice(p, i), pid: pidOf(line, i + 1, close), msg: line.slice(m) };
       }
       if (c === 58 /* : */) {
         // `prog: msg` — only when followed by a space or the end (IPv6 and times have colons).

@@ -93,6 +93,9 @@ export class LineParser {
   private readonly now: () => number;
   private readonly host: string;
   private readonly routes = new Map<string, Route>();
+  // Consecutive lines often come from the same program: a string compare beats hashing a slice.
+  private lastProgram = '';
+  private lastRoute: Route | undefined = undefined;
   private readonly unparsed = new Map<string, number>();
 
   constructor(opts: LineParserOptions = {}) {
@@ -133,6 +136,7 @@ export class LineParser {
   }
 
   private route(program: string): Route {
+    if (program === this.lastProgram && this.lastRoute !== undefined) return this.lastRoute;
     let r = this.routes.get(program);
     if (r === undefined) {
       if (this.mta === 'auto') r = autoRoute(program);
@@ -141,6 +145,8 @@ export class LineParser {
       // Bounded: program names are few; a flood of distinct garbage tags must not grow memory.
       if (this.routes.size < 10_000) this.routes.set(program, r);
     }
+    this.lastProgram = program;
+    this.lastRoute = r;
     return r;
   }
 

@@ -543,8 +543,25 @@ function parseWhatsup(s: string, colon: number, ev: MailEvent): boolean {
 // ---------------------------------------------------------------------------------------------
 // smtpd
 
+/**
+ * Parsed command counts by their text: a few dozen distinct texts cover a whole day. Each event
+ * gets its own copy (consumers may modify theirs).
+ */
+const commandsCache = new Map<string, Record<string, number>>();
+const COMMANDS_CACHE_MAX = 4096;
+
 /** "disconnect from H[IP] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4" */
 function parseCommands(s: string, ev: MailEvent): void {
+  let cmds = commandsCache.get(s);
+  if (cmds === undefined) {
+    cmds = commandCounts(s);
+    if (commandsCache.size >= COMMANDS_CACHE_MAX) commandsCache.clear();
+    commandsCache.set((' ' + s).slice(1), cmds);
+  }
+  ev.commands = { ...cmds };
+}
+
+function commandCounts(s: string): Record<string, number> {
   const cmds: Record<string, number> = {};
   let p = 0;
   const n = s.length;
@@ -571,7 +588,7 @@ function parseCommands(s: string, ev: MailEvent): void {
     }
     p = e + 1;
   }
-  ev.commands = cmds;
+  return cmds;
 }
 
 /** "client=H[IP], sasl_method=M, sasl_username=U, sasl_sender=S, orig_queue_id=Q, orig_client=H[IP]" */
@@ -667,6 +684,34 @@ function parseSaslFailure(w: string, ev: MailEvent): boolean {
 const TLS_RE = /^(\S+) TLS connection established (to|from) (\S*?): (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)(.*)$/;
 const TLS_EXTRA_RE = /(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+(?: \([^)]*\))?)/g;
 
+/** TLS_EXTRA_RE's names as attribute keys ('-' -> '_'), without a replace() per line. */
+const TLS_EXTRA_KEY: Record<string, string> = {
+  'key-exchange': 'key_exchange',
+  'server-signature': 'server_signature',
+  'server-digest': 'server_digest',
+  'client-signature': 'client_signature',
+  'client-digest': 'client_digest',
+};
+
+/**
+ * The key/value pairs of a TLS line's tail, cached: tails repeat across sessions ("key-exchange
+ * X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"). Values are flat copies.
+ */
+const tlsExtraCache = new Map<string, readonly string[]>();
+const TLS_EXTRA_CACHE_MAX = 2048;
+
+function tlsExtras(tail: string): readonly string[] {
+  let kv = tlsExtraCache.get(tail);
+  if (kv === undefined) {
+    const out: string[] = [];
+    for (const x of tail.matchAll(TLS_EXTRA_RE)) out.push(TLS_EXTRA_KEY[x[1]], (' ' + x[2]).slice(1));
+    kv = out;
+    if (tlsExtraCache.size >= TLS_EXTRA_CACHE_MAX) tlsExtraCache.clear();
+    tlsExtraCache.set((' ' + tail).slice(1), kv);
+  }
+  return kv;
+}
+
 /** "Trusted TLS connection established to H[IP]:25: TLSv1.3 with cipher X (256/256 bits) ..." */
 function parseTls(s: string, ev: MailEvent): boolean {
   const m = TLS_RE.exec(s);
@@ -683,7 +728,8 @@ function parseTls(s: string, ev: MailEvent): boolean {
   ev.tls = tls;
   ev.event = 'tls';
   if (m[8]) {
-    for (const x of m[8].matchAll(TLS_EXTRA_RE)) setAttr(ev, x[1].replace('-', '_'), x[2]);
+    const kv = tlsExtras(m[8]);
+    for (let i = 0; i < kv.length; i += 2) setAttr(ev, kv[i], kv[i + 1]);
   }
   return true;
 }

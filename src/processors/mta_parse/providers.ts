@@ -181,9 +181,19 @@ function brandOf(domain: string): string | undefined {
 /** Provider name (gmail, microsoft, yahoo, apple, ...) for a recipient domain, or undefined. */
 export function providerOf(domain: string): string | undefined {
   if (!domain) return undefined;
+  // Memoised: recipient domains repeat on nearly every delivery line.
+  const hit = providerCache.get(domain);
+  if (hit !== undefined) return hit === NONE ? undefined : hit;
   const d = clean(domain);
-  return lookupUp(DOMAIN_MAP, d) ?? brandOf(d);
+  const p = lookupUp(DOMAIN_MAP, d) ?? brandOf(d);
+  if (providerCache.size >= PROVIDER_CACHE_MAX) providerCache.clear();
+  providerCache.set(domain.length < 13 ? domain : (' ' + domain).slice(1), p ?? NONE);
+  return p;
 }
+
+const NONE = '';
+const PROVIDER_CACHE_MAX = 10_000;
+const providerCache = new Map<string, string>();
 
 /**
  * Provider for an MX (or relay) host name, e.g. "alt1.aspmx.l.google.com" -> gmail (Google

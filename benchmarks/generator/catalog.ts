@@ -4,19 +4,9 @@
 // enhanced status code and the text, NOT by calling mailsight's classifier.
 import type { Rng } from './prng.js';
 
-export type BounceClass =
-  | 'hard.invalid_recipient'
-  | 'hard.domain'
-  | 'soft.mailbox_full'
-  | 'soft.temporary'
-  | 'policy.rate_limited'
-  | 'policy.reputation'
-  | 'policy.auth'
-  | 'policy.content'
-  | 'transport.dns'
-  | 'transport.connect'
-  | 'transport.tls'
-  | 'other';
+// The taxonomy itself is the model's (DESIGN §5); only the per-reply choice is the generator's.
+export type { BounceClass } from '../../src/model/mail_event.js';
+import type { BounceClass } from '../../src/model/mail_event.js';
 
 export interface Mx {
   name: string;

@@ -4,7 +4,15 @@ import { Correlator } from './correlator.js';
 import { at, attempt, client, enqueue } from './testing.js';
 import { queueOf, queueStates } from './queue_state.js';
 import { MailMetricsConnector } from '../../connectors/mail_metrics/mail_metrics.js';
-import { DEFAULT_DELAY_BUCKETS, DEFAULT_LATENCY_BUCKETS } from '../../connectors/mail_metrics/config.js';
+import { MailMetricsConfig } from '../../connectors/mail_metrics/config.js';
+import { Ajv } from 'ajv';
+
+/** A config completed by its schema, as the loader does. */
+function withDefaults(partial: Record<string, unknown>): MailMetricsConfig {
+  const cfg = { ...partial };
+  assert.ok(new Ajv({ useDefaults: true, strict: false }).compile(MailMetricsConfig)(cfg));
+  return cfg as MailMetricsConfig;
+}
 
 function openState() {
   const c = new Correlator();
@@ -47,13 +55,7 @@ test('mail_metrics turns queue states into mail.queue.* gauges marked as coming 
   const conn = new MailMetricsConnector({
     id: 'mail_metrics',
     signal: 'logs',
-    config: {
-      interval: '1h',
-      max_series_per_metric: 5000,
-      received_from: 'records',
-      latency_buckets: DEFAULT_LATENCY_BUCKETS,
-      delay_buckets: DEFAULT_DELAY_BUCKETS,
-    } as never,
+    config: withDefaults({ interval: '1h' }),
     logger: pino({ level: 'silent' }),
     telemetry: new SelfTelemetry({ processMetrics: false }).forComponent('connector', 'mail_metrics'),
     next: { consume: async (b) => void out.push(...(b.items as typeof out)) },

@@ -128,7 +128,7 @@ export const correlateFactory = defineProcessor({
         queueTimer = undefined;
         if (timer) clearInterval(timer);
         timer = undefined;
-        if (snap.enabled) {
+        if (snap.enabled && path) {
           // Open messages continue after the restart: nothing is emitted as incomplete.
           await takeSnapshot();
           releaseAll(heldAcks);

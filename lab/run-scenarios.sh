@@ -17,7 +17,9 @@
 #
 # Environment:
 #   LAB_KEEP=1       keep the work directory (configs, queues, raw logs)
-#   LAB_WORKDIR=DIR  work directory (default lab/.work; emptied first). It must
+#   LAB_WORKDIR=DIR  work directory (default /var/lib/mailsight-lab, a fixed path so
+#                    that the paths daemons log are the same on every machine; emptied
+#                    first). It must
 #                    not be below a group/world-writable directory such as
 #                    /tmp: OpenDKIM refuses keys there ("key data is not secure")
 #   LAB_EXPIRE_WAIT  seconds to wait for deferred mail to expire (default 170)
@@ -38,7 +40,7 @@ for bin in unshare ip /usr/sbin/postfix /usr/sbin/opendkim /usr/sbin/opendmarc \
 done
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || { echo "missing python3-dkim: run lab/install.sh" >&2; exit 1; }
 
-W="${LAB_WORKDIR:-$LAB_DIR/.work}"
+W="${LAB_WORKDIR:-/var/lib/mailsight-lab}"
 case "$W" in /*) ;; *) W="$PWD/$W" ;; esac
 rm -rf "$W"; mkdir -p "$W"; chmod 755 "$W"
 

@@ -4,6 +4,7 @@ import type { AnyFactory } from './pipeline/component.js';
 import { Registry } from './pipeline/registry.js';
 import { filelogReceiverFactory } from './receivers/filelog/factory.js';
 import { stdinReceiverFactory } from './receivers/stdin/factory.js';
+import { selfMetricsFactory } from './receivers/self_metrics/factory.js';
 import { syslogReceiverFactory } from './receivers/syslog/factory.js';
 import { postfixQueueReceiverFactory } from './receivers/postfix_queue/factory.js';
 import { mtaParseFactory } from './processors/mta_parse/factory.js';
@@ -20,6 +21,7 @@ export const factories: AnyFactory[] = [
   filelogReceiverFactory,
   stdinReceiverFactory,
   syslogReceiverFactory,
+  selfMetricsFactory,
   postfixQueueReceiverFactory,
   mtaParseFactory,
   correlateFactory,

@@ -4,7 +4,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Ack } from './ack.js';
 import type { Signal } from '../model/items.js';
-import type { ComponentTelemetry } from '../telemetry/component_telemetry.js';
+import type { ComponentTelemetry, SelfTelemetry } from '../telemetry/component_telemetry.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'connector';
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable';
@@ -38,6 +38,8 @@ export interface Host {
   dataDir: string;
   /** Report a fatal asynchronous error; the service logs it and shuts down. */
   reportFatal(err: Error): void;
+  /** mailsight's own metrics (the `self_metrics` receiver ships them through pipelines). */
+  selfTelemetry?: SelfTelemetry;
 }
 
 export interface Component {

@@ -42,6 +42,7 @@ export class Service {
     const dataDir = resolve(config.service.data_dir);
     this.host = {
       dataDir,
+      selfTelemetry: this.telemetry,
       reportFatal: (err) => {
         this.logger.fatal({ err }, 'component reported a fatal error');
         this.fatal?.(err);

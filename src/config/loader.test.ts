@@ -32,7 +32,7 @@ service:
 
 test('a valid file gets every default filled in', () => {
   const c = parseConfig(valid, registry, 'p.yaml', {});
-  assert.deepEqual(c.processors.tag, { tag: '+', delay_ms: 0, queue: { size: 10000, batch_size: 1024, batch_timeout: '200ms', when_full: 'block' } });
+  assert.deepEqual(c.processors.tag, { tag: '+', delay_ms: 0, queue: { size: 10000, batch_size: 1024, batch_timeout: '50ms', when_full: 'block' } });
   assert.equal(c.service.telemetry.listen, '127.0.0.1:8080');
   assert.equal(c.service.memory_limiter.limit_mib, 0);
   assert.deepEqual(c.service.pipelines.logs.processors, ['tag']);

@@ -40,7 +40,7 @@ export const QueueSettings = Strict(
   {
     size: Type.Integer({ minimum: 1, default: 10_000, description: 'Capacity in items.' }),
     batch_size: Type.Integer({ minimum: 1, default: 1024, description: 'Items per batch handed to the component.' }),
-    batch_timeout: Duration({ default: '200ms', description: 'Hand on a partial batch after this long.' }),
+    batch_timeout: Duration({ default: '50ms', description: 'Hand on a partial batch after this long (each stage adds at most this much latency).' }),
     when_full: StringEnum(['block', 'drop_newest'] as const, {
       default: 'block',
       description: 'block: back-pressure to the source; drop_newest: drop what arrives, counted in mailsight_items_dropped_total.',

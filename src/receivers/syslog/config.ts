@@ -45,7 +45,7 @@ export const SyslogConfig = Strict(
       description: 'Longer messages are cut to this many bytes (counted in mailsight_syslog_truncated_total); the rest of the frame is skipped without being buffered.',
     }),
     max_batch: Type.Integer({ minimum: 1, default: 1024, description: 'Messages per emitted batch at most (batches are per connection for TCP/TLS).' }),
-    batch_timeout: Duration({ default: '200ms', description: 'Emit a partial batch when no new message completed it for this long.' }),
+    batch_timeout: Duration({ default: '50ms', description: 'Emit a partial batch when no new message completed it for this long.' }),
     max_connections: Type.Integer({
       minimum: 1,
       default: 1024,

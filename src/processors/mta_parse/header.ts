@@ -42,14 +42,15 @@ export function parseTimezone(tz: string | undefined): TzSpec {
 }
 
 // Month lookup keyed by the three character codes, so no substring is allocated.
-const MONTHS = new Map<number, number>();
+// Exported with the digit helpers for the syslog receiver, which checks headers the same way.
+export const MONTHS = new Map<number, number>();
 ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].forEach((m, i) => {
   MONTHS.set((m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i);
 });
 
 const DAY_MS = 86_400_000;
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
@@ -58,7 +59,7 @@ function d2(s: string, i: number): number {
 }
 
 /** Parse digits [i, i+n) or return -1. */
-function digits(s: string, i: number, n: number): number {
+export function digits(s: string, i: number, n: number): number {
   let v = 0;
   for (let k = 0; k < n; k++) {
     const c = s.charCodeAt(i + k);

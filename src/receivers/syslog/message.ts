@@ -11,6 +11,7 @@
 //   - a line with neither PRI nor a readable timestamp is not a syslog header we understand:
 //     it is handed on unchanged (raw kept) and counted.
 // Well-formed lines take a fast path that allocates nothing beyond the decoded string.
+import { MONTHS, digits, isDigit } from '../../processors/mta_parse/header.js';
 
 export type SyslogFormat = 'auto' | 'rfc3164' | 'rfc5424';
 
@@ -28,23 +29,6 @@ export const FACILITIES: readonly string[] = [
   'local6', 'local7',
 ];
 export const SEVERITIES: readonly string[] = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTH_KEYS = new Map<number, number>(
-  MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]),
-);
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-
-function digits(s: string, i: number, n: number): number {
-  let v = 0;
-  for (let k = 0; k < n; k++) {
-    const c = s.charCodeAt(i + k);
-    if (!isDigit(c)) return -1;
-    v = v * 10 + (c - 48);
-  }
-  return v;
-}
 
 /**
  * Decode one frame: UTF-8 (invalid sequences become U+FFFD), without a leading BOM and
@@ -122,7 +106,7 @@ export class HeaderNormaliser {
   private rfc3164(s: string, p: number, peer: string, now: number, rewrites: number): string {
     const c0 = s.charCodeAt(p);
     let q: number; // just after the timestamp
-    const mon = MONTH_KEYS.get((c0 << 16) | (s.charCodeAt(p + 1) << 8) | s.charCodeAt(p + 2));
+    const mon = MONTHS.get((c0 << 16) | (s.charCodeAt(p + 1) << 8) | s.charCodeAt(p + 2));
     if (mon !== undefined && s.charCodeAt(p + 3) === 32) {
       const r = this.bsdStamp(s, p, mon);
       if (r === 'rewritten' && rewrites < 2) {

@@ -9,7 +9,8 @@ import { cannotReport, exporterAnswers, mtailAnswers, parsePflogsumm, pflogsummA
 import { compareAnswers, compareDomains, type ReportLike, type Results } from './lib/results.js';
 import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
-import { derive, parseArgs } from './run.js';
+import { derive, otelcolDir, parseArgs } from './run.js';
+import { OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
 
 // Compiled to dist/benchmarks/: the canned files stay in the source tree.
 const testdata = (f: string) => readFileSync(new URL(`../../benchmarks/testdata/${f}`, import.meta.url), 'utf8');
@@ -150,4 +151,38 @@ test('options', () => {
   assert.equal(q.warmup, 0);
   assert.throws(() => parseArgs(['--cases', 'nope'], '/repo'), /unknown case/);
   assert.throws(() => parseArgs(['--bogus'], '/repo'), /unknown option/);
+});
+
+test('otelcol peer: filelog + Postfix regex_parser config, its regex, its record count', () => {
+  // `otelcol components` of the 0.165 build (YAML) and the name an older build uses.
+  const names = otelcolNames('receivers:\n    - name: file_log\n      module: x\nexporters:\n    - name: debug\n    - name: nop\n');
+  assert.deepEqual(names, { receiver: 'file_log', exporter: 'nop' });
+  assert.deepEqual(otelcolNames('receivers:\n  filelog\nexporters:\n  debug\n'), { receiver: 'filelog', exporter: 'debug' });
+  assert.equal(otelcolNames('receivers:\n    - name: otlp\n'), null);
+  const cfg = otelcolConfig({ corpus: '/c/corpus.log', metricsPort: 9999, receiver: 'file_log', exporter: 'nop' });
+  assert.match(cfg, /^  file_log:\n {4}include: \["\/c\/corpus\.log"\]\n {4}start_at: beginning\n/m);
+  assert.match(cfg, /- type: regex_parser\n {8}regex: '\^\(\?P<timestamp>/);
+  assert.match(cfg, /on_error: send_quiet/);
+  assert.match(cfg, /logs: \{ receivers: \[file_log\], exporters: \[nop\] \}/);
+  assert.match(cfg, /prometheus: \{ host: 127\.0\.0\.1, port: 9999 \}/);
+  // The RE2 pattern, in JavaScript's named-group syntax, on real line shapes of the corpus.
+  const re = new RegExp(OTELCOL_POSTFIX_REGEX.replace(/\(\?P</g, '(?<'));
+  const g = (line: string) => re.exec(line)?.groups;
+  assert.deepEqual(
+    { ...g('Nov 12 05:40:00 mx1 postfix/cleanup[2704]: B9244160DDA: message-id=<a@b>') },
+    { timestamp: 'Nov 12 05:40:00', host: 'mx1', program: 'postfix/cleanup', pid: '2704', queue_id: 'B9244160DDA', message: 'message-id=<a@b>' },
+  );
+  assert.equal(g('Nov  2 05:40:00 mx1 postfix/smtpd[2541]: connect from a.example[10.0.0.1]')?.queue_id, undefined);
+  assert.equal(g('Nov  2 05:40:00 mx1 postfix/smtpd[2541]: NOQUEUE: reject: RCPT from x')?.queue_id, 'NOQUEUE');
+  assert.equal(g('Nov 12 05:40:00 mx1 postfix-out/smtp[9]: 4Xk2Lq1ZrWz9vKb: to=<a@b>')?.queue_id, '4Xk2Lq1ZrWz9vKb');
+  assert.equal(g('Nov 12 05:40:00 mx1 CRON[301]: (root) CMD (true)'), undefined);
+  const metrics = [
+    '# TYPE otelcol_receiver_accepted_log_records counter',
+    'otelcol_receiver_accepted_log_records{receiver="file_log",transport=""} 1500',
+    'otelcol_receiver_refused_log_records{receiver="file_log",transport=""} 0',
+  ].join('\n');
+  assert.equal(otelcolAccepted(metrics), 1500);
+  assert.equal(otelcolAccepted(''), 0);
+  assert.equal(otelcolDir({ XDG_CACHE_HOME: '/x' }), '/x/mailsight/otelcol');
+  assert.equal(otelcolDir({ XDG_CACHE_HOME: '/x', MAILSIGHT_CACHE_DIR: '/m' }), '/m/otelcol');
 });

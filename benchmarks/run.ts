@@ -47,20 +47,33 @@ const USAGE = `usage: npm run bench -- [options]
   --quick             small corpus, one run, results to quick.{md,json} (smoke test)
   --out DIR           results directory (default benchmarks/results)
   --work DIR          corpora and scratch files (default <tmpdir>/mailsight-bench)
-  --no-install        never apt-get install missing peers
+  --no-install        never apt-get install missing peers nor build the Collector
   --mtail-progs DIR   directory with the upstream postfix.mtail (default ~/.cache/mailsight/peers/mtail)
-  --otelcol PATH      an OpenTelemetry Collector with filelog (default: ~/.cache/mailsight/otelcol/otelcol*)
+  --otelcol PATH      an OpenTelemetry Collector with filelog (default: ~/.cache/mailsight/otelcol/otelcol*,
+                      built there with benchmarks/peers/otelcol/build.sh when missing)
   --syslog-rate R     fixed rate of the syslog case, lines/s (default 20000)
   --syslog-seconds S  length of the fixed-rate run (default 20)
   --otlp-lines N      lines (from the corpus start) for the otlp case (default 50000; --quick: 5000)`;
 
+/**
+ * Where benchmarks/peers/otelcol/build.sh puts the Collector (same environment variables), so
+ * a build by hand and one by the harness are found alike.
+ */
+export function otelcolDir(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(env.MAILSIGHT_CACHE_DIR || join(cache, 'mailsight'), 'otelcol');
+}
+
+/** build.sh's binary first, else any other executable otelcol* someone put there. */
 function findOtelcol(): string | undefined {
-  const dir = join(homedir(), '.cache', 'mailsight', 'otelcol');
+  const dir = otelcolDir();
   if (!existsSync(dir)) return undefined;
-  for (const f of readdirSync(dir)) {
+  const names = readdirSync(dir).filter((f) => f.startsWith('otelcol'));
+  names.sort((a, b) => Number(b === 'otelcol-mailsight-bench') - Number(a === 'otelcol-mailsight-bench'));
+  for (const f of names) {
     const p = join(dir, f);
     try {
-      if (f.startsWith('otelcol') && statSync(p).isFile()) {
+      if (statSync(p).isFile()) {
         accessSync(p, constants.X_OK);
         return p;
       }

@@ -1,11 +1,12 @@
 // Case `peers`: the same corpus through pflogsumm, mtail (upstream postfix.mtail program),
-// prometheus-postfix-exporter and, when one has been built, an OpenTelemetry Collector with
-// filelog + regex_parser; timed like `mailsight report`, then their answers compared.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, createReadStream, createWriteStream } from 'node:fs';
+// prometheus-postfix-exporter and an OpenTelemetry Collector with filelog + regex_parser
+// (built with ocb when missing, see benchmarks/peers/otelcol/); timed like `mailsight report`,
+// then their answers compared.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { freePort, haveCommand, httpGet, procSample, stopChild, timedRun, waitFor, sleep, type RunMeasure } from '../lib/measure.js';
+import { freePort, haveCommand, httpGet, procSample, stopChild, timedRun, waitExit, waitFor, sleep, type RunMeasure } from '../lib/measure.js';
 import { cannotReport, exporterAnswers, mtailAnswers, parsePflogsumm, pflogsummAnswers, type PeerAnswers } from '../lib/peers.js';
 import { parsePrometheusText } from '../lib/prom.js';
 import { repeatRuns, skip, type Ctx } from './context.js';
@@ -159,80 +160,192 @@ async function exporter(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise
   answers['postfix-exporter'] = exporterAnswers(samples);
 }
 
-/** Only a Collector someone built (ocb) with filelog; never downloaded by the harness. */
-async function otelcol(ctx: Ctx): Promise<void> {
-  const bin = ctx.otelcol;
-  if (bin === undefined) {
-    skip(ctx, 'otelcol', 'OpenTelemetry Collector (filelog + regex_parser)', 'not measured', 'no Collector binary in ~/.cache/mailsight/otelcol/ (pass --otelcol PATH)');
-    return;
+const OTELCOL_LABEL = 'OpenTelemetry Collector (filelog + regex_parser)';
+
+/**
+ * The one regex an operator would put in a filelog regex_parser for Postfix syslog lines
+ * (RE2 syntax): RFC 3164 header, `postfix[-instance]/daemon[pid]`, the queue id (short hex,
+ * long ids of `enable_long_queue_ids`, or NOQUEUE) when there is one, and the rest. Lines of
+ * other programs do not match and pass through unparsed (on_error: send_quiet).
+ */
+export const OTELCOL_POSTFIX_REGEX =
+  '^(?P<timestamp>[A-Z][a-z]{2} [ \\d]\\d \\d{2}:\\d{2}:\\d{2}) (?P<host>\\S+) (?P<program>postfix[\\w.-]*/[\\w/.-]+)\\[(?P<pid>\\d+)\\]: ' +
+  '(?:(?P<queue_id>[0-9A-F]{6,}|[0-9A-Za-z]{10,}z[0-9A-Za-z]+|NOQUEUE): )?(?P<message>.*)$';
+
+/**
+ * Collector config: filelog reads the corpus from its start, parses every line with the
+ * Postfix regex (and its syslog timestamp, as mailsight does), and the exporter discards the
+ * records, so what is timed is reading + parsing. The Collector's own metrics (Prometheus,
+ * pulled) say how many records the receiver has accepted.
+ */
+export function otelcolConfig(o: { corpus: string; metricsPort: number; receiver: string; exporter: string }): string {
+  return [
+    'receivers:',
+    `  ${o.receiver}:`,
+    `    include: [${JSON.stringify(o.corpus)}]`,
+    '    start_at: beginning',
+    '    operators:',
+    '      - type: regex_parser',
+    `        regex: '${OTELCOL_POSTFIX_REGEX}'`,
+    '        timestamp:',
+    '          parse_from: attributes.timestamp',
+    '          layout_type: gotime',
+    "          layout: 'Jan _2 15:04:05'",
+    '        on_error: send_quiet',
+    'exporters:',
+    `  ${o.exporter}: {}`,
+    'service:',
+    '  telemetry:',
+    '    logs: { level: warn }',
+    '    metrics:',
+    '      level: normal',
+    `      readers: [{ pull: { exporter: { prometheus: { host: 127.0.0.1, port: ${o.metricsPort} } } } }]`,
+    '  pipelines:',
+    `    logs: { receivers: [${o.receiver}], exporters: [${o.exporter}] }`,
+    '',
+  ].join('\n');
+}
+
+/** Records the filelog receiver has handed on (a counter; `_total` suffix or not by version). */
+export function otelcolAccepted(metricsText: string): number {
+  return parsePrometheusText(metricsText)
+    .filter((s) => s.name.startsWith('otelcol_receiver_accepted_log_records'))
+    .reduce((a, s) => a + s.value, 0);
+}
+
+export interface OtelcolNames {
+  receiver: string;
+  exporter: string;
+}
+
+/**
+ * Component names from `otelcol components`: 0.165 calls the receiver `file_log` (`filelog`
+ * is a deprecated alias that logs a warning), older builds only know `filelog`. The nop
+ * exporter discards; debug (default verbosity: one summary line per batch) is the fallback.
+ */
+export function otelcolNames(components: string): OtelcolNames | null {
+  const receiver = /\bfile_log\b/.test(components) ? 'file_log' : /\bfilelog\b/.test(components) ? 'filelog' : null;
+  if (receiver === null) return null;
+  return { receiver, exporter: /\bnop\b/.test(components) ? 'nop' : 'debug' };
+}
+
+const OTELCOL_BUILD = ['benchmarks', 'peers', 'otelcol', 'build.sh'];
+
+/**
+ * The Collector to run: the one found or given, else built now with build.sh (ocb, Go) when
+ * installing is allowed. Throws the reason when there is none.
+ */
+async function ensureOtelcol(ctx: Ctx): Promise<string> {
+  if (ctx.otelcol !== undefined) {
+    if (!existsSync(ctx.otelcol)) throw new Error(`${ctx.otelcol} does not exist`);
+    return ctx.otelcol;
   }
-  const comps = spawnSync(bin, ['components'], { encoding: 'utf8', timeout: 30_000 }).stdout ?? '';
-  if (!comps.includes('filelog')) {
-    skip(ctx, 'otelcol', 'OpenTelemetry Collector (filelog + regex_parser)', 'not measured', `${bin} has no filelog receiver`);
-    return;
+  const script = join(ctx.root, ...OTELCOL_BUILD);
+  const none = 'no Collector binary in ${XDG_CACHE_HOME:-~/.cache}/mailsight/otelcol/';
+  const how = `${OTELCOL_BUILD.join('/')} (Go ≥ 1.25, several minutes) builds one; or pass --otelcol PATH`;
+  if (!ctx.install) throw new Error(`${none} and --no-install: ${how}`);
+  if (!haveCommand('go')) throw new Error(`${none} and no Go to build one: ${how}`);
+  const log = join(ctx.work, 'otelcol-build.log');
+  ctx.log(`  building the OpenTelemetry Collector with ocb (${OTELCOL_BUILD.join('/')}): takes several minutes on a cold Go cache; log: ${log}`);
+  const fd = openSync(log, 'w');
+  let out = '';
+  try {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', fd] });
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await waitExit(child, 60 * 60_000);
+    if (code !== 0) throw new Error(`${OTELCOL_BUILD.join('/')} failed (exit ${code}): ${tailOf(log)}`);
+  } finally {
+    closeSync(fd);
   }
-  const exporter = comps.includes('nop') ? 'nop' : 'debug';
-  const dir = join(ctx.work, 'otelcol');
-  mkdirSync(dir, { recursive: true });
-  const run = async (): Promise<RunMeasure> => {
-    const port = await freePort();
-    const cfg = join(dir, 'config.yaml');
-    // Syslog header, then the Postfix queue id and the delivery fields most dashboards use.
-    writeFileSync(
-      cfg,
-      [
-        'receivers:',
-        '  filelog:',
-        `    include: [${JSON.stringify(ctx.corpus)}]`,
-        '    start_at: beginning',
-        '    operators:',
-        '      - type: regex_parser',
-        `        regex: '^(?P<ts>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d) (?P<host>\\S+) (?P<program>[^\\[:]+)(?:\\[(?P<pid>\\d+)\\])?: (?P<msg>.*)$'`,
-        '        on_error: send_quiet',
-        '      - type: regex_parser',
-        '        parse_from: attributes.msg',
-        `        regex: '^(?P<queue_id>[0-9A-F]{6,}): (?:to=<(?P<to>[^>]*)>.*?status=(?P<status>\\w+))?'`,
-        '        on_error: send_quiet',
-        'exporters:',
-        `  ${exporter}: {}`,
-        'service:',
-        '  telemetry:',
-        '    metrics:',
-        '      level: basic',
-        `      readers: [{ pull: { exporter: { prometheus: { host: 127.0.0.1, port: ${port} } } } }]`,
-        '  pipelines:',
-        `    logs: { receivers: [filelog], exporters: [${exporter}] }`,
-        '',
-      ].join('\n'),
-    );
-    const child = spawn(bin, ['--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const t0 = process.hrtime.bigint();
-    try {
-      const url = `http://127.0.0.1:${port}/metrics`;
-      await waitFor(
-        'otelcol reading the corpus',
-        async () => {
-          const samples = parsePrometheusText((await httpGet(url)).body);
-          const n = samples.filter((s) => s.name.startsWith('otelcol_receiver_accepted_log_records')).reduce((a, s) => a + s.value, 0);
-          return n >= ctx.lines ? n : undefined;
-        },
-        60 * 60_000,
-        50,
-      );
-      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      const s = procSample(child.pid as number);
-      return { wall_s: wall, cpu_s: s?.cpu_s ?? NaN, rss_mib: s?.hwm_mib ?? NaN, exit_code: 0, stderr_tail: stderr };
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; stderr: ${stderr.trim().split('\n').slice(-2).join(' / ')}`);
-    } finally {
-      await stopChild(child);
-    }
+  const bin = out.trim().split('\n').pop() ?? '';
+  if (!bin || !existsSync(bin)) throw new Error(`${OTELCOL_BUILD.join('/')} printed no binary path: ${tailOf(log)}`);
+  ctx.log(`  built ${bin}`);
+  return bin;
+}
+
+function tailOf(file: string): string {
+  return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' / ');
+}
+
+/**
+ * One run: timed from process start (start-up included, like `mailsight report`) until the
+ * receiver has accepted as many records as the corpus has lines. Stops waiting at once if the
+ * Collector exits (a config it rejects, say) instead of polling until the timeout.
+ */
+async function otelcolOnce(ctx: Ctx, bin: string, names: OtelcolNames): Promise<RunMeasure> {
+  const port = await freePort();
+  const cfg = join(ctx.work, 'otelcol', 'config.yaml');
+  writeFileSync(cfg, otelcolConfig({ corpus: ctx.corpus, metricsPort: port, ...names }));
+  const t0 = process.hrtime.bigint();
+  const child = spawn(bin, ['--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  try {
+    await untilAccepted(child, `http://127.0.0.1:${port}/metrics`, ctx.lines, 60 * 60_000);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const s = procSample(child.pid as number);
+    return { wall_s: wall, cpu_s: s?.cpu_s ?? NaN, rss_mib: s?.hwm_mib ?? NaN, exit_code: 0, stderr_tail: stderr };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; stderr: ${stderr.trim().split('\n').slice(-2).join(' / ')}`);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Poll /metrics every 50 ms (before the endpoint is up, a refused request counts as 0). */
+async function untilAccepted(child: ChildProcess, url: string, lines: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`otelcol exited early (${child.exitCode ?? child.signalCode})`);
+    const n = await httpGet(url).then((r) => otelcolAccepted(r.body), () => 0);
+    if (n >= lines) return;
+    if (Date.now() > end) throw new Error(`otelcol: ${n} of ${lines} records accepted after ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(50);
+  }
+}
+
+/** It turns lines into log records and counts records: every report key is left to a backend. */
+function otelcolAnswers(): PeerAnswers {
+  return {
+    messages: null,
+    sent: null,
+    deferred_attempts: null,
+    bounced: null,
+    expired: null,
+    rejected: null,
+    unparsed_lines: null,
+    latency: false,
+    bounce_classes: false,
+    by_domain_sent: null,
+    by_domain_deferred: null,
+    by_domain_bounced: null,
+    notes: [
+      'one log record per line, with timestamp, host, program, pid, queue_id and message parsed out; it counts records, not messages: every number here would need a backend querying the records',
+    ],
   };
-  const row = await repeatRuns(ctx, 'otelcol', 'otelcol filelog + regex_parser', run);
-  row.note = 'timed from process start (includes start-up) until otelcol_receiver_accepted_log_records reaches the corpus line count';
+}
+
+/** Beyond cannotReport(): what the Collector lacks because it keeps no state across lines. */
+const OTELCOL_ALSO_CANNOT = ['messages', 'rejects', 'unparsed (non-Postfix) lines'];
+
+async function otelcol(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise<void> {
+  let bin: string;
+  try {
+    bin = await ensureOtelcol(ctx);
+  } catch (e) {
+    skip(ctx, 'otelcol', OTELCOL_LABEL, 'not measured', (e as Error).message);
+    return;
+  }
+  const names = otelcolNames(spawnSync(bin, ['components'], { encoding: 'utf8', timeout: 30_000 }).stdout ?? '');
+  if (names === null) {
+    skip(ctx, 'otelcol', OTELCOL_LABEL, 'not measured', `${bin} has no filelog receiver`);
+    return;
+  }
+  mkdirSync(join(ctx.work, 'otelcol'), { recursive: true });
+  const row = await repeatRuns(ctx, 'otelcol', 'otelcol filelog + regex_parser', () => otelcolOnce(ctx, bin, names));
+  row.note = `one Postfix regex_parser per line, ${names.exporter} exporter; timed from process start (start-up included) until otelcol_receiver_accepted_log_records reaches the corpus line count (polled every 50 ms)`;
   ctx.results.machine.tools.otelcol = version(bin, ['--version']);
+  answers.otelcol = otelcolAnswers();
 }
 
 export async function runPeers(ctx: Ctx): Promise<Record<string, PeerAnswers>> {
@@ -249,10 +362,11 @@ export async function runPeers(ctx: Ctx): Promise<Record<string, PeerAnswers>> {
   await guarded('pflogsumm', 'pflogsumm', () => pflogsumm(ctx, answers));
   await guarded('prometheus-postfix-exporter', 'prometheus-postfix-exporter', () => exporter(ctx, answers));
   await guarded('mtail', 'mtail', () => mtail(ctx, answers));
-  await guarded('otelcol', 'otelcol', () => otelcol(ctx));
+  await guarded('otelcol', 'otelcol', () => otelcol(ctx, answers));
   for (const [name, a] of Object.entries(answers)) {
     ctx.results.cannot_report[name] = cannotReport(a);
     ctx.results.answer_notes[name] = a.notes;
   }
+  if (answers.otelcol) ctx.results.cannot_report.otelcol = [...OTELCOL_ALSO_CANNOT, ...ctx.results.cannot_report.otelcol];
   return answers;
 }

@@ -64,6 +64,12 @@ class Samples {
   sorted(): Float64Array {
     return this.a.subarray(0, this.n).slice().sort();
   }
+  values(): Float64Array {
+    return this.a.slice(0, this.n);
+  }
+  pushAll(xs: ArrayLike<number>): void {
+    for (let i = 0; i < xs.length; i++) this.push(xs[i]);
+  }
 }
 
 /** Nearest-rank percentile of ascending values: element ceil(p/100 × n) − 1, 3 decimals. */
@@ -87,6 +93,9 @@ class Tally {
     else if (this.m.size < MAX_REASONS) this.m.set(key, n);
     else this.m.set(OTHER_REASONS, (this.m.get(OTHER_REASONS) ?? 0) + n);
   }
+  entries(): [string, number][] {
+    return [...this.m];
+  }
   top(n: number): ReasonCount[] {
     return [...this.m]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -106,6 +115,30 @@ function lastFailedReply(r: RecipientRecord): string | undefined {
   if (!a) return undefined;
   for (let i = a.length - 1; i >= 0; i--) if (a[i].status !== 'sent' && a[i].reply) return a[i].reply;
   return undefined;
+}
+
+/**
+ * Everything an aggregator has counted, as plain data (structured-clone friendly): the sharded
+ * report merges one per worker. Merging is exact: counts add, samples concatenate (percentiles
+ * are taken after the merge), and still-queued ages are computed against the merged end.
+ */
+export interface AggregateState {
+  counts: [messages: number, recipients: number, sent: number, deferred: number, bounced: number, expired: number, rejected: number, unparsed: number];
+  domains: [string, DomainCounts][];
+  latency: Float64Array;
+  latencyByProvider: [string, Float64Array][];
+  classes: [string, number][];
+  deferralReasons: [string, number][];
+  bounceReasons: [string, number][];
+  rejectReasons: [string, number][];
+  unparsedByProgram: [string, number][];
+  queuedStarts: number[];
+  first: number;
+  last: number;
+}
+
+function addInto(m: Map<string, number>, entries: [string, number][]): void {
+  for (const [k, v] of entries) m.set(k, (m.get(k) ?? 0) + v);
 }
 
 export class ReportAggregator {
@@ -207,6 +240,57 @@ export class ReportAggregator {
       }
     }
     if (stillQueued) this.queuedStarts.push(rec.links?.chain_start_time ?? rec.start_time);
+  }
+
+  state(): AggregateState {
+    return {
+      counts: [this.messages, this.recipients, this.sent, this.deferred, this.bounced, this.expired, this.rejected, this.unparsed],
+      domains: [...this.domains],
+      latency: this.latency.values(),
+      latencyByProvider: [...this.latencyByProvider].map(([p, s]) => [p, s.values()]),
+      classes: [...this.classes],
+      deferralReasons: this.deferralReasons.entries(),
+      bounceReasons: this.bounceReasons.entries(),
+      rejectReasons: this.rejectReasons.entries(),
+      unparsedByProgram: [...this.unparsedByProgram],
+      queuedStarts: this.queuedStarts,
+      first: this.first,
+      last: this.last,
+    };
+  }
+
+  /** Add another aggregator's state (from a worker) to this one. */
+  merge(s: AggregateState): void {
+    const c = s.counts;
+    this.messages += c[0];
+    this.recipients += c[1];
+    this.sent += c[2];
+    this.deferred += c[3];
+    this.bounced += c[4];
+    this.expired += c[5];
+    this.rejected += c[6];
+    this.unparsed += c[7];
+    for (const [d, dc] of s.domains) {
+      const mine = this.domain(d);
+      mine.sent += dc.sent;
+      mine.deferred_attempts += dc.deferred_attempts;
+      mine.bounced += dc.bounced;
+      mine.expired += dc.expired;
+    }
+    this.latency.pushAll(s.latency);
+    for (const [p, xs] of s.latencyByProvider) {
+      let mine = this.latencyByProvider.get(p);
+      if (!mine) this.latencyByProvider.set(p, (mine = new Samples()));
+      mine.pushAll(xs);
+    }
+    addInto(this.classes, s.classes);
+    for (const [k, v] of s.deferralReasons) this.deferralReasons.add(k, v);
+    for (const [k, v] of s.bounceReasons) this.bounceReasons.add(k, v);
+    for (const [k, v] of s.rejectReasons) this.rejectReasons.add(k, v);
+    addInto(this.unparsedByProgram, s.unparsedByProgram);
+    for (const t of s.queuedStarts) this.queuedStarts.push(t);
+    if (s.first < this.first) this.first = s.first;
+    if (s.last > this.last) this.last = s.last;
   }
 
   result(): Report {

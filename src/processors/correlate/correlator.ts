@@ -1010,6 +1010,11 @@ function addSame(rec: MessageRecord, other: MessageRecord): void {
   if (list.length < MAX_SAME_MSGID && !list.includes(id)) list.push(id);
 }
 
+/** Whether the engine acts on events of this type (the rest only move its clock). */
+export function isLifecycleEvent(type: MailEventType): boolean {
+  return LIFECYCLE[type] !== undefined;
+}
+
 /** latency_seconds of final `sent` recipients: final delivery minus the chain's first event. */
 export function fillLatencies(rec: MessageRecord): void {
   const start = rec.links?.chain_start_time ?? rec.start_time;

@@ -1,0 +1,26 @@
+// Messages between the sharded report (sharded.ts) and its workers (shard_worker.ts).
+import type { AggregateState } from './aggregate.js';
+
+/** Sweep the engine's timeouts every this many events (the report's "batch"). */
+export const SWEEP_EVERY = 1024;
+
+export interface ShardSetup {
+  file: string;
+  timezone: string;
+  shards: number;
+  index: number;
+  /** Bytes whose lines this worker scans for links: a [start, end) range, the whole stream, or none. */
+  range: [number, number] | 'all' | 'none';
+}
+
+export type ToShard =
+  | { type: 'route'; keys: string[]; shards: number[] }
+  | { type: 'finish'; clock: number; hosts: Record<string, number> }
+  | { type: 'abort' };
+
+export type FromShard =
+  | { type: 'links'; pairs: string[] }
+  | { type: 'links-done' }
+  | { type: 'clocks'; clock: number; hosts: Record<string, number>; misrouted: number; example: string | undefined }
+  | { type: 'done'; state: AggregateState }
+  | { type: 'error'; message: string };

@@ -117,7 +117,7 @@ export class BatchQueue<T> implements Consumer<T> {
   }
 
   private take(max: number): Batch<T> {
-    const items: T[] = [];
+    let items: T[] = [];
     const acks: Ack[] = [];
     while (items.length < max && this.segs.length > 0) {
       const seg = this.segs[0];
@@ -131,13 +131,13 @@ export class BatchQueue<T> implements Consumer<T> {
           this.telemetry.queueDepth(this.depth);
           return { items: seg.items, acks: seg.acks };
         }
-        for (let i = seg.offset; i < seg.items.length; i++) items.push(seg.items[i]);
+        items = append(items, seg.items, seg.offset, seg.items.length);
         for (const a of seg.acks) acks.push(a);
         this.segs.shift();
         this.depth -= left;
       } else {
         // Part of a segment: the part holds its own share of the segment's acks.
-        for (let i = seg.offset; i < seg.offset + want; i++) items.push(seg.items[i]);
+        items = append(items, seg.items, seg.offset, seg.offset + want);
         seg.offset += want;
         for (const a of seg.acks) {
           a.retain();
@@ -160,4 +160,11 @@ export class BatchQueue<T> implements Consumer<T> {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** `to` followed by from[start, end): a plain copy when `to` is empty. */
+function append<T>(to: T[], from: T[], start: number, end: number): T[] {
+  if (to.length === 0) return from.slice(start, end);
+  for (let i = start; i < end; i++) to.push(from[i]);
+  return to;
 }

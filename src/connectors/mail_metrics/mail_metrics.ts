@@ -152,8 +152,8 @@ export class MailMetricsConnector implements Processor {
 
   async consume(batch: Batch<unknown>): Promise<void> {
     try {
-      this.count(batch.items);
-      await this.queueStates(batch.items);
+      const queues = this.count(batch.items);
+      if (queues !== undefined) await this.queueStates(queues);
     } catch (err) {
       this.telemetry.error();
       this.log.error({ err }, 'mail_metrics: failed to count a batch');
@@ -163,15 +163,22 @@ export class MailMetricsConnector implements Processor {
     }
   }
 
-  /** Count one batch. Items other than MailEvents and MessageRecords are ignored. */
-  count(items: readonly unknown[]): void {
+  /**
+   * Count one batch, in one pass. Items other than MailEvents, MessageRecords and queue states
+   * are ignored; the queue states are returned for `queueStates`.
+   */
+  count(items: readonly unknown[]): QueueStateItem[] | undefined {
     const now = Date.now(); // series start time: one clock read per batch
+    let queues: QueueStateItem[] | undefined;
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as { kind?: unknown };
       if (it === null || typeof it !== 'object') continue;
-      if (it.kind === 'mail_event') this.onEvent(it as MailEvent, now);
-      else if (it.kind === 'message_record') this.onRecord(it as MessageRecord, now);
+      const kind = it.kind;
+      if (kind === 'mail_event') this.onEvent(it as MailEvent, now);
+      else if (kind === 'message_record') this.onRecord(it as MessageRecord, now);
+      else if (kind === 'queue_state') (queues ??= []).push(it as QueueStateItem);
     }
+    return queues;
   }
 
   /**
@@ -179,11 +186,9 @@ export class MailMetricsConnector implements Processor {
    * the postfix_queue receiver emits, told apart by mail.queue.source = correlation, and sent
    * at once (they are snapshots of their own, not counters of this connector).
    */
-  private async queueStates(items: readonly unknown[]): Promise<void> {
+  private async queueStates(items: readonly QueueStateItem[]): Promise<void> {
     let out: MetricItem[] | undefined;
-    for (const it of items) {
-      const q = it as QueueStateItem;
-      if (q === null || typeof q !== 'object' || q.kind !== 'queue_state') continue;
+    for (const q of items) {
       let starts = this.queueStarts.get(q.host);
       if (!starts) this.queueStarts.set(q.host, (starts = new SeriesStarts()));
       const metrics = toMetrics(q.summary, { up: true, mtaUp: undefined, durationSec: 0 }, q.host, q.time, starts);

@@ -1,6 +1,7 @@
-// Series tables: one per metric, keyed by the joined attribute values. Callers fill the
-// table's scratch `values` array and call `series(now)`; the attribute object is built only
-// when a series is created, so an update of an existing series allocates only its key string.
+// Series tables: one per metric. Callers fill the table's scratch `values` array and call
+// `series(now)`. Series are found through a trie with one level per attribute (a Map per
+// level, keyed by the value), so an update of an existing series builds no key string and
+// allocates nothing; the attribute object is built only when a series is created.
 // Series are never removed: an idle series keeps being reported with its last value (a
 // disappearing and reappearing counter looks like a reset).
 import type { HistogramValue, MetricDataPoint } from '../../model/metrics.js';
@@ -9,8 +10,6 @@ import type { HistogramValue, MetricDataPoint } from '../../model/metrics.js';
 export const OVERFLOW_VALUE = 'other';
 /** The OTel SDK's last-resort overflow series (used only beyond twice the limit). */
 export const OVERFLOW_ATTRIBUTE = 'otel.metric.overflow';
-
-const SEP = '\u001f';
 
 export interface SeriesBase {
   readonly attributes: Record<string, string>;
@@ -46,15 +45,29 @@ export interface TableOptions {
   onOverflow?: () => void;
 }
 
+/** One level of the trie: the next level by attribute value; the last level holds the series. */
+interface Level<S> {
+  next: Map<string, Level<S>> | undefined;
+  series: S | undefined;
+}
+
+const newLevel = <S>(): Level<S> => ({ next: undefined, series: undefined });
+
 export class SeriesTable<S extends SeriesBase> {
   /** Scratch input: the attribute values of the next update (undefined/'' = attribute absent). */
   readonly values: (string | undefined)[];
-  private readonly map = new Map<string, S>();
+  private readonly root: Level<S> = newLevel<S>();
+  /** Every series but the overflow one, in the order they were created (the export order). */
+  private readonly list: S[] = [];
   private readonly names: readonly string[];
   private readonly collapse: readonly number[];
   private readonly limit: number;
   private readonly onOverflow: () => void;
   private overflow: S | undefined;
+  /** The previous lookup: its keys, the levels it went through, how many of them are valid. */
+  private readonly lastKeys: string[];
+  private readonly lastPath: Level<S>[];
+  private depth = 0;
 
   constructor(
     opts: TableOptions,
@@ -65,59 +78,85 @@ export class SeriesTable<S extends SeriesBase> {
     this.limit = opts.limit;
     this.onOverflow = opts.onOverflow ?? (() => undefined);
     this.values = new Array<string | undefined>(opts.names.length).fill(undefined);
+    this.lastKeys = new Array<string>(opts.names.length).fill('');
+    this.lastPath = new Array<Level<S>>(opts.names.length + 1).fill(this.root);
   }
 
   get size(): number {
-    return this.map.size + (this.overflow ? 1 : 0);
+    return this.list.length + (this.overflow ? 1 : 0);
   }
 
   /** The series of the current `values`, created under the cardinality limit. Clears `values`. */
   series(now: number): S {
     const v = this.values;
-    let key = this.key();
-    let s = this.map.get(key);
+    let s = this.find();
     if (s === undefined) {
-      if (this.map.size < this.limit) s = this.create(key, now);
+      if (this.list.length < this.limit) s = this.create(now);
       else {
         this.onOverflow();
         // Collapse the unbounded attributes: existing series keep their own values, new
         // ones share `other`. The collapsed space is the product of the bounded attributes,
         // so it is allowed past the limit, up to twice the limit as a last guard.
         for (const i of this.collapse) if (v[i] !== undefined && v[i] !== '') v[i] = OVERFLOW_VALUE;
-        key = this.key();
-        s = this.map.get(key);
+        s = this.find();
         if (s === undefined) {
-          if (this.collapse.length > 0 && this.map.size < 2 * this.limit) s = this.create(key, now);
+          if (this.collapse.length > 0 && this.list.length < 2 * this.limit) s = this.create(now);
           else s = this.overflow ??= this.make({ [OVERFLOW_ATTRIBUTE]: 'true' }, now);
         }
       }
     }
-    v.fill(undefined);
+    for (let i = 0; i < v.length; i++) v[i] = undefined;
     return s;
   }
 
   *all(): IterableIterator<S> {
-    yield* this.map.values();
+    yield* this.list;
     if (this.overflow) yield this.overflow;
   }
 
-  private key(): string {
+  /**
+   * The existing series of `values`, if any: no key string, and Map lookups only below the
+   * attributes it shares with the previous lookup (consecutive updates mostly differ only in
+   * their last, high-cardinality attributes).
+   */
+  private find(): S | undefined {
     const v = this.values;
-    let k = v[0] ?? '';
-    for (let i = 1; i < v.length; i++) k += SEP + (v[i] ?? '');
-    return k;
+    const keys = this.lastKeys;
+    const path = this.lastPath;
+    let i = 0;
+    while (i < this.depth && (v[i] ?? '') === keys[i]) i++;
+    let level = path[i];
+    for (; i < v.length; i++) {
+      const k = v[i] ?? '';
+      const next = level.next?.get(k);
+      if (next === undefined) {
+        this.depth = i;
+        return undefined;
+      }
+      keys[i] = k;
+      path[i + 1] = level = next;
+    }
+    this.depth = v.length;
+    return level.series;
   }
 
-  private create(key: string, now: number): S {
+  private create(now: number): S {
     const attributes: Record<string, string> = {};
     const v = this.values;
+    let level = this.root;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       // Unknown values are left out (OTel: do not invent attribute values).
       if (x !== undefined && x !== '') attributes[this.names[i]] = x;
+      const next: Map<string, Level<S>> = (level.next ??= new Map());
+      const k = x ?? '';
+      let l = next.get(k);
+      if (l === undefined) next.set(k, (l = newLevel<S>()));
+      level = l;
     }
     const s = this.make(attributes, now);
-    this.map.set(key, s);
+    level.series = s;
+    this.list.push(s);
     return s;
   }
 }

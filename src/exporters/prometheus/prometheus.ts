@@ -26,6 +26,8 @@ export class PrometheusExporter implements Exporter<unknown> {
   private readonly seriesGauge: { set(v: number): void };
   private readonly warned = new Set<string>();
   private server: Server | undefined;
+  /** The last encoded body (and its gzip), valid while the store's version is unchanged. */
+  private body: { version: number; plain: Buffer; gzip: Promise<Buffer> | undefined } | undefined;
 
   constructor(settings: Omit<CreateSettings<PrometheusExporterConfig>, 'next'>) {
     this.cfg = settings.config;
@@ -98,6 +100,26 @@ export class PrometheusExporter implements Exporter<unknown> {
     });
   }
 
+  /**
+   * The rendered store as bytes, gzipped if asked. Scrapes between two updates (several
+   * scrapers, or one polling faster than the producer's interval) share one encoding.
+   */
+  private encoded(zip: boolean): Promise<Buffer> {
+    const version = this.store.version;
+    let b = this.body;
+    if (b === undefined || b.version !== version) this.body = b = { version, plain: Buffer.from(this.store.render(), 'utf8'), gzip: undefined };
+    if (!zip) return Promise.resolve(b.plain);
+    if (b.gzip !== undefined) return b.gzip;
+    const cached = b;
+    const gz = gzipAsync(cached.plain);
+    // A failed compression is not kept: the next scrape tries again.
+    gz.catch(() => {
+      if (cached.gzip === gz) cached.gzip = undefined;
+    });
+    cached.gzip = gz;
+    return gz;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = req.url ?? '/';
@@ -112,12 +134,10 @@ export class PrometheusExporter implements Exporter<unknown> {
         return;
       }
       this.scrapes.inc();
-      let body: Buffer = Buffer.from(this.store.render(), 'utf8');
       const headers: Record<string, string> = { 'content-type': CONTENT_TYPE };
-      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-        body = await gzipAsync(body);
-        headers['content-encoding'] = 'gzip';
-      }
+      const zip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const body = await this.encoded(zip);
+      if (zip) headers['content-encoding'] = 'gzip';
       headers['content-length'] = String(body.length);
       res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);

@@ -44,11 +44,18 @@ export class MetricStore {
   /** Producers reuse a series' attribute object across snapshots: render its labels once. */
   private readonly labelCache = new WeakMap<object, { resource: object | undefined; reserved: string | undefined; labels: string }>();
   private rendered: string | undefined;
+  /** Bumped by every add(): a scrape reuses what it encoded for the same version. */
+  private ver = 0;
 
   constructor(opts: StoreOptions = {}) {
     this.constLabels = opts.constLabels ?? {};
     this.resourceToLabels = opts.resourceToLabels ?? false;
     this.namespace = opts.namespace ?? '';
+  }
+
+  /** Changes whenever the rendering may have changed. */
+  get version(): number {
+    return this.ver;
   }
 
   get seriesCount(): number {
@@ -96,12 +103,13 @@ export class MetricStore {
         if (p.time < old.time) continue; // an older snapshot arriving late: keep the newer one
         old.time = p.time;
         old.startTime = p.startTime;
-        if (h) old.hist = copyHist(h);
+        if (h) old.hist = old.hist !== undefined && sameBounds(old.hist.bounds, h.bounds) ? copyInto(old.hist, h) : copyHist(h);
         else old.value = p.value as number;
       }
       res.stored++;
     }
     this.rendered = undefined;
+    this.ver++;
     return res;
   }
 
@@ -151,6 +159,16 @@ export class MetricStore {
 
 function copyHist(h: HistogramValue): HistogramValue {
   return { bounds: h.bounds.slice(), counts: h.counts.slice(), sum: h.sum, count: h.count };
+}
+
+/** Overwrite `to` with `from` (same bounds): a snapshot every interval allocates nothing. */
+function copyInto(to: HistogramValue, from: HistogramValue): HistogramValue {
+  const c = to.counts;
+  if (c.length !== from.counts.length) return copyHist(from);
+  for (let i = 0; i < c.length; i++) c[i] = from.counts[i];
+  to.sum = from.sum;
+  to.count = from.count;
+  return to;
 }
 
 function sameBounds(a: number[], b: number[]): boolean {

@@ -15,6 +15,27 @@ import { queueStates } from './queue_state.js';
 
 const REASONS: IncompleteReason[] = ['idle_timeout', 'max_age', 'evicted', 'shutdown', 'superseded'];
 
+/** The engine's counts the self-metrics follow. */
+interface Seen {
+  opened: number;
+  emitted: number;
+  outOfOrder: number;
+  hops: number;
+  incomplete: Record<IncompleteReason, number>;
+}
+
+function zeroByReason(): Record<IncompleteReason, number> {
+  return { idle_timeout: 0, max_age: 0, evicted: 0, shutdown: 0, superseded: 0 };
+}
+
+function copyStats(s: CorrelatorStats, to: Seen): void {
+  to.opened = s.opened;
+  to.emitted = s.emitted;
+  to.outOfOrder = s.out_of_order;
+  to.hops = s.hops_linked;
+  for (const r of REASONS) to.incomplete[r] = s.incomplete[r];
+}
+
 export const correlateFactory = defineProcessor({
   type: 'correlate',
   kind: 'processor',
@@ -48,22 +69,33 @@ export const correlateFactory = defineProcessor({
       open: telemetry.gauge('mailsight_correlate_open_messages', 'Messages currently open in the correlation state.'),
       bytes: telemetry.gauge('mailsight_correlate_state_bytes', 'Approximate bytes of open correlation state.'),
     };
-    // Counters move by the engine's stat deltas once per batch, not per event.
-    let seen: CorrelatorStats = structuredClone(engine.stats);
+    // Counters move by the engine's stat deltas once per batch, not per event. After the
+    // first publication (which shows every plain counter, at 0 if need be) only the counters
+    // that moved are touched: each update of a labelled counter hashes its labels.
+    const seen = { opened: 0, emitted: 0, outOfOrder: 0, hops: 0, incomplete: zeroByReason() };
+    copyStats(engine.stats, seen);
+    let shown = false;
+    const bump = (c: { inc(n?: number): void }, now: number, before: number): number => {
+      if (now !== before || !shown) c.inc(now - before);
+      return now;
+    };
     const publish = () => {
       const s = engine.stats;
-      m.opened.inc(s.opened - seen.opened);
-      m.emitted.inc(s.emitted - seen.emitted);
-      m.outOfOrder.inc(s.out_of_order - seen.out_of_order);
-      m.hops.inc(s.hops_linked - seen.hops_linked);
+      seen.opened = bump(m.opened, s.opened, seen.opened);
+      seen.emitted = bump(m.emitted, s.emitted, seen.emitted);
+      seen.outOfOrder = bump(m.outOfOrder, s.out_of_order, seen.outOfOrder);
+      seen.hops = bump(m.hops, s.hops_linked, seen.hops);
+      const evicted = s.incomplete.evicted - seen.incomplete.evicted;
+      if (evicted !== 0 || !shown) m.evicted.inc(evicted);
       for (const r of REASONS) {
         const d = s.incomplete[r] - seen.incomplete[r];
-        if (d) m.incomplete.inc(r, d);
+        if (d === 0) continue;
+        m.incomplete.inc(r, d);
+        seen.incomplete[r] = s.incomplete[r];
       }
-      m.evicted.inc(s.incomplete.evicted - seen.incomplete.evicted);
+      shown = true;
       m.open.set(engine.openCount);
       m.bytes.set(engine.approxBytes);
-      seen = structuredClone(s);
     };
 
     let path = '';

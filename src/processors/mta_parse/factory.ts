@@ -20,21 +20,29 @@ export const mtaParseFactory = defineProcessor({
       start: async () => undefined,
       shutdown: async () => undefined,
       consume(batch: Batch<LogItem>): Promise<void> {
-        const out: LogItem[] = new Array(batch.items.length);
+        const items = batch.items;
+        const out: LogItem[] = new Array(items.length);
         const counts = new Map<string, number>();
-        for (let i = 0; i < batch.items.length; i++) {
-          const item = batch.items[i];
+        let unparsedBy: Map<string, number> | undefined;
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i];
           if (item.kind !== 'line') {
             out[i] = item;
             continue;
           }
           const ev: MailEvent = parser.parse(item.body);
           out[i] = ev;
-          if (ev.event === 'unparsed') unparsed.inc(ev.program || '-');
-          counts.set(ev.event, (counts.get(ev.event) ?? 0) + 1);
+          const event = ev.event;
+          if (event === 'unparsed') {
+            const program = ev.program || '-';
+            unparsedBy ??= new Map();
+            unparsedBy.set(program, (unparsedBy.get(program) ?? 0) + 1);
+          }
+          counts.set(event, (counts.get(event) ?? 0) + 1);
         }
-        // One counter update per event type per batch, not per line.
+        // One counter update per event type (and per program of unparsed lines) per batch, not per line.
         for (const [event, n] of counts) parsed.inc(event, n);
+        if (unparsedBy !== undefined) for (const [program, n] of unparsedBy) unparsed.inc(program, n);
         return next.consume({ items: out, acks: batch.acks });
       },
     };

@@ -227,6 +227,9 @@ test('decodeFrame: BOM, trailing NUL, CR, LF removed; invalid UTF-8 replaced', (
   const bad = Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0xff, 0x41]);
   assert.equal(decodeFrame(bad, 0, bad.length), '<13>\uFFFDA');
   assert.equal(decodeFrame(Buffer.from('\0\n'), 0, 2), '');
+  // The ASCII path (the caller checked the chunk) gives the same strings.
+  assert.equal(decodeFrame(b, 3, b.length, true), '<13>x y: z');
+  assert.equal(decodeFrame(Buffer.from('\0\n'), 0, 2, true), '');
 });
 
 test('facility and severity names', () => {

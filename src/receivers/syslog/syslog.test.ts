@@ -159,6 +159,30 @@ test('TCP: newline and octet-counted connections, split writes, batches of max_b
   await r.shutdown();
 });
 
+test('TCP: ASCII and UTF-8 chunks decode alike (whole chunks, frames split across chunks, invalid bytes)', async () => {
+  const c = new Collect();
+  const { r, port } = await receiver({}, c);
+  const s = await tcp(port);
+  const ascii = `${L1} plain`;
+  const utf8 = `${L1} Grüße 日本 ☃`;
+  const bad = Buffer.concat([Buffer.from(`${L1} bad `), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' end')]);
+  const send = async (b: Buffer) => {
+    s.write(b);
+    await delay(10); // one chunk per write on loopback
+  };
+  await send(Buffer.from(`${ascii}\n${ascii}\n`)); // all-ASCII chunk
+  await send(Buffer.from(`${utf8}\n${ascii}\n`)); // mixed chunk
+  const split = Buffer.from(`${ascii}\n${utf8}\n`);
+  const cut = split.length - 8; // inside the snowman's line, after its multi-byte characters
+  await send(split.subarray(0, cut));
+  await send(split.subarray(cut)); // an ASCII chunk that ends a UTF-8 frame
+  await send(Buffer.concat([bad, Buffer.from('\n')]));
+  await until(() => c.lines.length === 7, 3000, '7 lines');
+  assert.deepEqual(c.bodies(), [ascii, ascii, utf8, ascii, ascii, utf8, bad.toString('utf8')]);
+  s.destroy();
+  await r.shutdown();
+});
+
 test('TCP: oversize frames are cut and counted, the connection goes on', async () => {
   const c = new Collect();
   const { r, v, port } = await receiver({ max_message_bytes: 1024 }, c);

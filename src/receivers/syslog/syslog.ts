@@ -6,6 +6,7 @@
 // sender's queue, never our memory. UDP cannot push back: messages wait in a bounded buffer
 // (udp_queue_size) and beyond it are dropped and counted; drops the kernel made because we did
 // not read fast enough are read from /proc/net/udp.
+import { isAscii } from 'node:buffer';
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -321,7 +322,7 @@ export class SyslogReceiver implements Receiver {
 
   // ---- shared ------------------------------------------------------------------------------
 
-  /** One frame → one RawLine (undefined for an empty frame). */
+  /** One frame → one RawLine (undefined for an empty frame). `ascii`: buf holds no byte ≥ 0x80. */
   makeLine(
     buf: Buffer,
     start: number,
@@ -330,8 +331,9 @@ export class SyslogReceiver implements Receiver {
     now: number,
     cache: Sources,
     base: Record<string, string>,
+    ascii = false,
   ): RawLine | undefined {
-    const text = decodeFrame(buf, start, end);
+    const text = decodeFrame(buf, start, end, ascii);
     if (text.length === 0) return undefined;
     const body = this.norm.normalise(text, peer, now);
     const fix: HeaderFix | undefined = this.norm.fix;
@@ -448,6 +450,9 @@ class Connection implements FrameSink {
   private readonly framer: StreamFramer;
   private readonly sources: Sources = [];
   private now = 0;
+  /** The chunk being framed, and whether it is all ASCII (checked once per chunk). */
+  private chunk: Buffer | undefined;
+  private ascii = false;
   private paused = false;
   private idle: NodeJS.Timeout | undefined;
   private readonly idleMs: number;
@@ -479,7 +484,10 @@ class Connection implements FrameSink {
     this.rcv.counters.bytes.inc(chunk.length);
     this.now = Date.now();
     const before = this.pending.items.length;
+    this.chunk = chunk;
+    this.ascii = isAscii(chunk);
     this.framer.push(chunk);
+    this.chunk = undefined;
     const p = this.pending;
     this.rcv.countReceived(p.items.length - before);
     if (p.items.length >= this.rcv.config.max_batch) this.rcv.flush(p, this);
@@ -488,7 +496,9 @@ class Connection implements FrameSink {
   }
 
   frame(buf: Buffer, start: number, end: number): void {
-    const line = this.rcv.makeLine(buf, start, end, this.peer, this.now, this.sources, this.base);
+    // Frames cut out of the current chunk share its ASCII check; assembled ones are decoded as UTF-8.
+    const ascii = buf === this.chunk && this.ascii;
+    const line = this.rcv.makeLine(buf, start, end, this.peer, this.now, this.sources, this.base, ascii);
     if (line) this.pending.items.push(line);
   }
 

@@ -255,6 +255,13 @@ export function derive(r: Results): void {
     measured: max ? `${fmtInt(max.lines_per_s)} lines/s, ${fmtNum(max.cores)} cores, ${fmtInt(max.rss_mib)} MiB` : '—',
     met: max ? max.lines_per_s >= 100_000 && max.cores <= 1 && max.rss_mib < 256 : null,
   });
+  const at50k = r.syslog.find((s) => s.mode === 'fixed' && s.target_rate === 50_000);
+  t.push({
+    name: 'syslog p99 send-to-metric latency at 50,000 lines/s',
+    target: '< 1 s',
+    measured: at50k?.latency_ms.p99 != null ? `${fmtInt(at50k.latency_ms.p99)} ms (sent at ${fmtInt(at50k.lines_per_s)} lines/s)` : '—',
+    met: at50k?.latency_ms.p99 != null ? at50k.latency_ms.p99 < 1000 && at50k.lines_per_s >= 49_000 : null,
+  });
   const drops = r.syslog.map((s) => s.drops ?? 0);
   t.push({ name: 'syslog drops under `block`', target: '0', measured: r.syslog.length ? drops.join(', ') : '—', met: r.syslog.length ? drops.every((d) => d === 0) : null });
   const mem = [...r.memory].sort((a, b) => b.open - a.open)[0];

@@ -237,10 +237,10 @@ export function derive(r: Results): void {
     ['otelcol', 'otelcol filelog'],
   ];
   r.ratios = peers.filter(([id]) => lps(id) !== null).map(([id, name]) => ({ name: `mailsight report / ${name}`, value: ratio(ms, lps(id)) }));
-  if (lps('mailsight-report-1t') !== null) {
-    r.ratios.push({ name: 'mailsight report: default (threads) / --threads 1', value: ratio(ms, lps('mailsight-report-1t')) });
-    const one = lps('mailsight-report-1t');
-    for (const [id, name] of peers.slice(0, 2)) if (lps(id) !== null) r.ratios.push({ name: `mailsight report --threads 1 / ${name}`, value: ratio(one, lps(id)) });
+  if (lps('mailsight-report-2t') !== null) {
+    const two = lps('mailsight-report-2t');
+    r.ratios.push({ name: 'mailsight report: --threads 2 / one thread', value: ratio(two, ms) });
+    for (const [id, name] of peers.slice(0, 2)) if (lps(id) !== null) r.ratios.push({ name: `mailsight report --threads 2 / ${name}`, value: ratio(two, lps(id)) });
   }
   if (lps('mailsight-otlp') !== null) r.ratios.push({ name: 'mailsight run: otlphttp / file exporter', value: ratio(lps('mailsight-otlp'), lps('mailsight-file')) });
   const t: TargetRow[] = [];

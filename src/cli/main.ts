@@ -22,8 +22,8 @@ Usage:
   mailsight report [--json] [--timezone TZ] [--threads N] FILE...
                                      correlate whole logs (.gz too, - for stdin) and print the
                                      summary: totals, per domain, latency, bounce classes, ...
-                                     (one file of 16 MiB or more uses up to 4 threads by
-                                     default; --threads 1 forces one; same result either way)
+                                     (--threads N|auto: shard one file over worker threads,
+                                     auto = up to 4 for 16 MiB or more; same result; default 1)
   mailsight schema                   print the JSON Schema of pipeline files
   mailsight --help | --version
 
@@ -109,10 +109,11 @@ export async function main(argv: string[]): Promise<number> {
           allowPositionals: true,
         });
         if (positionals.length === 0) return usage('report needs at least one FILE (or - for stdin)');
-        let threads: number | undefined;
-        if (values.threads !== undefined) {
+        let threads: number | 'auto' | undefined;
+        if (values.threads === 'auto') threads = 'auto';
+        else if (values.threads !== undefined) {
           threads = Number(values.threads);
-          if (!Number.isInteger(threads) || threads < 1 || threads > 64) return usage('--threads must be an integer from 1 to 64');
+          if (!Number.isInteger(threads) || threads < 1 || threads > 64) return usage('--threads must be auto or an integer from 1 to 64');
         }
         const { reportCommand } = await import('./report.js');
         return await reportCommand(positionals, { json: values.json!, timezone: values.timezone, threads }, (s) => process.stdout.write(s + '\n'));

@@ -10,12 +10,11 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MailEvent } from '../model/mail_event.js';
 import { LineParser } from '../processors/mta_parse/parser.js';
-import { Correlator } from '../processors/correlate/correlator.js';
-import { ReportAggregator, type Report } from '../report/aggregate.js';
+import type { Report } from '../report/aggregate.js';
+import { ReportFeed } from '../report/feed.js';
 import { renderText } from '../report/render.js';
 import { LineSource } from '../report/input.js';
 import { buildReportSharded } from '../report/sharded.js';
-import { SWEEP_EVERY } from '../report/shard_protocol.js';
 import { EXIT } from './exit_codes.js';
 
 export interface ReportOptions {
@@ -48,20 +47,9 @@ export function reportThreads(files: string[], requested: number | 'auto' | unde
 /** Correlate and aggregate parsed events in time order across inputs. */
 export async function buildReport(files: string[], opts: { timezone?: string } = {}): Promise<Report> {
   const parser = new LineParser({ timezone: opts.timezone ?? 'UTC' });
-  const engine = new Correlator();
-  const agg = new ReportAggregator();
+  const run = new ReportFeed();
+  const feed = (ev: MailEvent) => run.add(ev);
   const sources = (files.length ? files : ['-']).map((f) => new LineSource(f));
-  let n = 0;
-  const feed = (ev: MailEvent) => {
-    agg.addEvent(ev);
-    engine.add(ev);
-    if (++n === SWEEP_EVERY) {
-      n = 0;
-      engine.sweep();
-      const recs = engine.take();
-      for (let i = 0; i < recs.length; i++) agg.addRecord(recs[i]);
-    }
-  };
 
   if (sources.length === 1) {
     const src = sources[0];
@@ -89,12 +77,7 @@ export async function buildReport(files: string[], opts: { timezone?: string } =
     }
   }
 
-  engine.sweep();
-  engine.finish();
-  for (const rec of engine.take()) agg.addRecord(rec);
-  // Still open at the end of the input: still queued, not incomplete.
-  for (const rec of engine.openRecords()) agg.addRecord(rec, true);
-  return agg.result();
+  return run.end().result();
 }
 
 /** The report, on as many threads as reportThreads() allows; the same result either way. */

@@ -1,9 +1,6 @@
 // Messages between the sharded report (sharded.ts) and its workers (shard_worker.ts).
 import type { AggregateState } from './aggregate.js';
 
-/** Sweep the engine's timeouts every this many events (the report's "batch"). */
-export const SWEEP_EVERY = 1024;
-
 export interface ShardSetup {
   file: string;
   timezone: string;

@@ -7,14 +7,14 @@
 //   3. finish: advance the clocks to the whole input's, close the engine as the one-thread
 //      report does, and send up the aggregate state.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Correlator, DEFAULT_CORRELATOR_OPTIONS, isLifecycleEvent } from '../processors/correlate/correlator.js';
+import { DEFAULT_CORRELATOR_OPTIONS, isLifecycleEvent } from '../processors/correlate/correlator.js';
 import { LineParser } from '../processors/mta_parse/parser.js';
 import type { MailEvent } from '../model/mail_event.js';
-import { ReportAggregator } from './aggregate.js';
+import { ReportFeed } from './feed.js';
 import { decodeBlock, fileBlocks, inputBlocks } from './input.js';
 import { scanLinks } from './links.js';
 import { ShardRouter } from './route.js';
-import { SWEEP_EVERY, type FromShard, type ShardSetup, type ToShard } from './shard_protocol.js';
+import type { FromShard, ShardSetup, ToShard } from './shard_protocol.js';
 
 const setup = workerData as ShardSetup;
 const port = parentPort;
@@ -43,8 +43,7 @@ async function findLinks(): Promise<void> {
   send({ type: 'links-done' });
 }
 
-let engine: Correlator | undefined;
-let agg: ReportAggregator | undefined;
+let feed: ReportFeed | undefined;
 
 async function route(keys: string[], shards: number[]): Promise<void> {
   const groups = new Map<string, number>();
@@ -53,16 +52,13 @@ async function route(keys: string[], shards: number[]): Promise<void> {
   const me = setup.index;
   const parser = new LineParser({ timezone: setup.timezone });
   // The bounds are for the whole report: each shard holds about its share of the messages.
-  const corr = new Correlator({
+  const run = new ReportFeed({
     maxMessages: Math.ceil(DEFAULT_CORRELATOR_OPTIONS.maxMessages / setup.shards),
     maxBytes: Math.ceil(DEFAULT_CORRELATOR_OPTIONS.maxBytes / setup.shards),
   });
-  const a = new ReportAggregator();
-  engine = corr;
-  agg = a;
+  feed = run;
   let misrouted = 0;
   let example: string | undefined;
-  let n = 0;
   // The same lines as LineSource (empty ones skipped, a trailing CR dropped), but routed on
   // offsets into the block: a line of another shard costs no string.
   for await (const block of inputBlocks(setup.file)) {
@@ -83,18 +79,11 @@ async function route(keys: string[], shards: number[]): Promise<void> {
         misrouted++;
         example ??= line;
       }
-      a.addEvent(ev);
-      corr.add(ev);
-      if (++n === SWEEP_EVERY) {
-        n = 0;
-        corr.sweep();
-        const recs = corr.take();
-        for (let i = 0; i < recs.length; i++) a.addRecord(recs[i]);
-      }
+      run.add(ev);
       s = next;
     }
   }
-  const h = corr.snapshotHeader();
+  const h = run.engine.snapshotHeader();
   send({ type: 'clocks', clock: h.clock, hosts: h.hosts, misrouted, example });
 }
 
@@ -107,16 +96,11 @@ function isMisrouted(ev: MailEvent, line: string, start: number, router: ShardRo
 }
 
 function finish(clock: number, hosts: Record<string, number>): void {
-  const e = engine as Correlator;
-  const a = agg as ReportAggregator;
+  const run = feed as ReportFeed;
   // The engine only saw this shard's lines: its host clocks lag the input's. Raise them (a
   // header-only restore) so that the final sweep settles what the one-thread report settles.
-  e.restore([JSON.stringify({ v: 1, clock, hosts, open: 0 })]);
-  e.sweep();
-  e.finish();
-  for (const rec of e.take()) a.addRecord(rec);
-  for (const rec of e.openRecords()) a.addRecord(rec, true);
-  send({ type: 'done', state: a.state() });
+  run.engine.restore([JSON.stringify({ v: 1, clock, hosts, open: 0 })]);
+  send({ type: 'done', state: run.end().state() });
 }
 
 port.on('message', (m: ToShard) => {

@@ -4,10 +4,11 @@
 // logs in seconds yields the records living through it would.
 //
 // State per open message is one Slot (bookkeeping) holding one MessageRecord (what is
-// emitted). Lookups are Map hits on `host + '\0' + queue_id`. Timeouts are kept in small
-// per-host FIFO sets (idle candidates and hop lingerers) swept at batch boundaries; `max_age`
-// is a rate-limited full scan; eviction takes the front of the main Map, which is kept in
-// approximate least-recently-used order. See README.md for the rules and their reasons.
+// emitted). Lookups are Map hits on the queue id in a per-host Map (no key string is built
+// per event). Timeouts are kept in small per-host FIFO queues (idle candidates and hop
+// lingerers, linked through the slots) swept at batch boundaries; `max_age` is a rate-limited
+// full scan; eviction takes the front of the main Set, which is kept in approximate
+// least-recently-used order. See README.md for the rules and their reasons.
 import type { BounceClass, MailEvent, MailEventType } from '../../model/mail_event.js';
 import type {
   DeliveryAttemptRecord,
@@ -87,24 +88,45 @@ const enum Ev {
   Unfrozen,
 }
 
-const LIFECYCLE: Partial<Record<MailEventType, Ev>> = {
-  client: Ev.Client,
-  pickup: Ev.Pickup,
-  message_id: Ev.MessageId,
-  enqueue: Ev.Enqueue,
-  delivery_attempt: Ev.Attempt,
-  bounce_notice: Ev.Notice,
-  expired: Ev.Expired,
-  removed: Ev.Removed,
-  reject: Ev.Reject,
-  discard: Ev.Discard,
-  hold: Ev.Hold,
-  queue_action: Ev.QueueAction,
-  arrival: Ev.Arrival,
-  completed: Ev.Completed,
-  frozen: Ev.Frozen,
-  unfrozen: Ev.Unfrozen,
-};
+/** The lifecycle code of an event type (a switch: cheaper than a keyed lookup per event). */
+function lifecycleOf(type: MailEventType): Ev | undefined {
+  switch (type) {
+    case 'delivery_attempt':
+      return Ev.Attempt;
+    case 'client':
+      return Ev.Client;
+    case 'message_id':
+      return Ev.MessageId;
+    case 'enqueue':
+      return Ev.Enqueue;
+    case 'removed':
+      return Ev.Removed;
+    case 'pickup':
+      return Ev.Pickup;
+    case 'bounce_notice':
+      return Ev.Notice;
+    case 'expired':
+      return Ev.Expired;
+    case 'reject':
+      return Ev.Reject;
+    case 'discard':
+      return Ev.Discard;
+    case 'hold':
+      return Ev.Hold;
+    case 'queue_action':
+      return Ev.QueueAction;
+    case 'arrival':
+      return Ev.Arrival;
+    case 'completed':
+      return Ev.Completed;
+    case 'frozen':
+      return Ev.Frozen;
+    case 'unfrozen':
+      return Ev.Unfrozen;
+    default:
+      return undefined;
+  }
+}
 
 const Q_NONE = 0;
 const Q_IDLE = 1;
@@ -119,12 +141,44 @@ const BYTES_ATTEMPT = 150;
 const MAX_TLS_PROCS = 4096;
 const MAX_SAME_MSGID = 4;
 
+/**
+ * A FIFO of slots linked through their own prev/next fields (a slot is in at most one, as its
+ * `queue` says): moving a slot to the back on every event costs no hashing, unlike a Set.
+ */
+class SlotQueue {
+  head: Slot | undefined = undefined;
+  tail: Slot | undefined = undefined;
+
+  push(s: Slot): void {
+    s.prev = this.tail;
+    s.next = undefined;
+    if (this.tail !== undefined) this.tail.next = s;
+    else this.head = s;
+    this.tail = s;
+  }
+
+  remove(s: Slot): void {
+    const prev = s.prev;
+    const next = s.next;
+    if (prev !== undefined) prev.next = next;
+    else this.head = next;
+    if (next !== undefined) next.prev = prev;
+    else this.tail = prev;
+    s.prev = undefined;
+    s.next = undefined;
+  }
+}
+
 class HostState {
   clock = -Infinity;
+  /** Open messages of this host by queue id. */
+  readonly slots = new Map<string, Slot>();
+  /** Last outbound TLS protocol per delivering process id. */
+  readonly tls = new Map<number, string>();
   /** Idle-timeout candidates, roughly in deadline order. */
-  readonly idle = new Set<Slot>();
+  readonly idle = new SlotQueue();
   /** Finished records waiting for a `queued as` hop, roughly in deadline order. */
-  readonly linger = new Set<Slot>();
+  readonly linger = new SlotQueue();
   constructor(readonly name: string) {}
 }
 
@@ -145,8 +199,12 @@ class Slot {
   /** Has deliveries naming `queued as` ids not seen yet: linger until then. */
   predUntil = 0;
   pend: string[] | undefined = undefined;
+  /** In the open set (and its host's map): a flag instead of a Map lookup per check. */
+  live = false;
+  /** Neighbours in the host's idle or linger queue. */
+  prev: Slot | undefined = undefined;
+  next: Slot | undefined = undefined;
   constructor(
-    readonly key: string,
     readonly hs: HostState,
     readonly rec: MessageRecord,
   ) {
@@ -226,7 +284,7 @@ export class Correlator {
     duplicates: 0,
   };
   /** Open messages in approximate least-recently-used order (front = oldest). */
-  private readonly open = new Map<string, Slot>();
+  private readonly open = new Set<Slot>();
   private readonly hosts = new Map<string, HostState>();
   private lastHost: HostState | undefined = undefined;
   /**
@@ -239,8 +297,11 @@ export class Correlator {
   private multiHost = false;
   /** `queued as` ids not seen yet -> the message whose delivery named them. */
   private readonly pendingHops = new Map<string, Slot>();
-  /** Last outbound TLS protocol per delivering process (host + pid). */
-  private readonly tlsByProc = new Map<string, string>();
+  /**
+   * Entries of every host's `tls` map together: bounded as one table, keyed per host by the
+   * pid number so that no `host + pid` string is built per line.
+   */
+  private tlsEntries = 0;
   private readonly intern = new Interner(50_000);
   private out: MessageRecord[] = [];
   private clock = -Infinity;
@@ -277,16 +338,15 @@ export class Correlator {
     const qid = ev.queue_id;
     if (qid === undefined || qid === 'NOQUEUE') {
       if (ev.event === 'reject') this.noqueue(ev, hs);
-      else if (ev.event === 'tls') this.noteTls(ev);
+      else if (ev.event === 'tls') this.noteTls(ev, hs);
       return;
     }
-    const code = LIFECYCLE[ev.event];
+    const code = lifecycleOf(ev.event);
     if (code === undefined) {
       this.stats.ignored++;
       return;
     }
-    const key = hs.name + '\0' + qid;
-    let slot = this.open.get(key);
+    let slot = hs.slots.get(qid);
     if (slot !== undefined) {
       if (t >= slot.deadline) {
         // Its deadline passed in event time: settle it first, so that the outcome does not
@@ -306,12 +366,12 @@ export class Correlator {
     rec.events++;
     if (t > rec.last_time) rec.last_time = t;
     if (t < rec.start_time) rec.start_time = t;
-    if (t - slot.lru > LRU_GRANULARITY_MS && this.open.get(key) === slot) {
-      this.open.delete(key);
-      this.open.set(key, slot);
+    if (t - slot.lru > LRU_GRANULARITY_MS && slot.live) {
+      this.open.delete(slot);
+      this.open.add(slot);
       slot.lru = t;
     }
-    if (this.open.get(key) === slot) this.schedule(slot);
+    if (slot.live) this.schedule(slot);
   }
 
   /**
@@ -320,14 +380,9 @@ export class Correlator {
    */
   sweep(): void {
     for (const hs of this.hosts.values()) {
-      for (const s of hs.linger) {
-        if (s.deadline > hs.clock) break;
-        this.expire(s);
-      }
-      for (const s of hs.idle) {
-        if (s.deadline > hs.clock) break;
-        this.expire(s);
-      }
+      // expire() takes the slot out of its queue, so the head moves on.
+      for (let s = hs.linger.head; s !== undefined && s.deadline <= hs.clock; s = hs.linger.head) this.expire(s);
+      for (let s = hs.idle.head; s !== undefined && s.deadline <= hs.clock; s = hs.idle.head) this.expire(s);
     }
     const scanEvery = Math.min(this.opts.maxAgeMs / 50, 3_600_000);
     if (this.clock - this.lastAgeScan >= scanEvery) {
@@ -411,13 +466,13 @@ export class Correlator {
       this.restoreSlot(JSON.parse(line) as SlotSnapshot);
       n++;
     }
-    // Rebuild the timer sets in deadline order (the snapshot is in LRU order).
+    // Rebuild the timer queues in deadline order (the snapshot is in LRU order).
     const slots = [...this.open.values()].filter((s) => s.queue !== Q_NONE);
     slots.sort((a, b) => a.deadline - b.deadline);
     for (const s of slots) {
-      const set = s.queue === Q_IDLE ? s.hs.idle : s.hs.linger;
-      set.delete(s);
-      set.add(s);
+      const queue = s.queue === Q_IDLE ? s.hs.idle : s.hs.linger;
+      queue.remove(s);
+      queue.push(s);
     }
     return n;
   }
@@ -425,10 +480,9 @@ export class Correlator {
   private restoreSlot(o: SlotSnapshot): void {
     const rec = o.r;
     const hs = this.host(rec.host);
-    const key = hs.name + '\0' + rec.queue_id;
-    const prev = this.open.get(key);
+    const prev = hs.slots.get(rec.queue_id);
     if (prev) this.emit(prev, 'incomplete', 'superseded');
-    const slot = new Slot(key, hs, rec);
+    const slot = new Slot(hs, rec);
     slot.lru = rec.last_time;
     slot.ended = o.e === 1;
     slot.forced = o.f === 1;
@@ -439,7 +493,7 @@ export class Correlator {
       if (r.final_status === undefined) slot.nonFinal++;
       slot.bytes += BYTES_RECIPIENT + r.address.length + (r.attempts?.length ?? 0) * BYTES_ATTEMPT;
     }
-    this.open.set(key, slot);
+    this.insert(slot);
     this.bytes += slot.bytes;
     if (this.multiHost) {
       this.byQid.set(rec.queue_id, slot);
@@ -497,10 +551,8 @@ export class Correlator {
       recipients: [],
       events: 0,
     };
-    // Kept for the message's life: a flat copy, not the concatenation (a 32-byte cons header).
-    const k = [hs.name, qid].join('\0');
-    const slot = new Slot(k, hs, rec);
-    this.open.set(k, slot);
+    const slot = new Slot(hs, rec);
+    this.insert(slot);
     if (this.multiHost) this.byQid.set(rec.queue_id, slot);
     this.bytes += slot.bytes;
     this.stats.opened++;
@@ -508,6 +560,12 @@ export class Correlator {
     const pred = this.pendingHops.get(qid);
     if (pred !== undefined && pred !== slot) this.resolvePending(pred, slot, qid);
     return slot;
+  }
+
+  private insert(slot: Slot): void {
+    this.open.add(slot);
+    slot.hs.slots.set(slot.rec.queue_id, slot);
+    slot.live = true;
   }
 
   private apply(slot: Slot, code: Ev, ev: MailEvent): void {
@@ -646,7 +704,7 @@ export class Correlator {
     this.bytes += mid.length;
     if (!this.multiHost) return;
     const other = this.byMsgId.get(mid);
-    if (other !== undefined && other !== slot && other.hs !== slot.hs && this.open.get(other.key) === other) {
+    if (other !== undefined && other !== slot && other.hs !== slot.hs && other.live) {
       // The same message seen on another host of the fleet: a join for traces and humans.
       addSame(rec, other.rec);
       addSame(other.rec, rec);
@@ -674,7 +732,8 @@ export class Correlator {
 
   private attemptOf(ev: MailEvent, status: DeliveryAttemptRecord['status']): DeliveryAttemptRecord {
     const a: DeliveryAttemptRecord = { time: ev.time, status };
-    if (ev.relay !== undefined) a.relay = own(ev.relay);
+    // Relays repeat (the parser hands out shared strings): one shared copy.
+    if (ev.relay !== undefined) a.relay = this.intern.get(ev.relay);
     if (ev.relay_ip !== undefined) a.relay_ip = this.intern.get(ev.relay_ip);
     if (ev.dsn !== undefined) a.dsn = this.intern.get(ev.dsn);
     const reply = ev.reply ?? ev.reason;
@@ -716,8 +775,8 @@ export class Correlator {
     if (status === undefined || ev.recipient === undefined) return;
     const r = this.recipient(slot, ev);
     const a = this.attemptOf(ev, status);
-    if (this.tlsByProc.size > 0 && ev.pid !== undefined) {
-      const tls = this.tlsByProc.get(ev.host + '\0' + ev.pid);
+    if (this.tlsEntries > 0 && ev.pid !== undefined) {
+      const tls = slot.hs.tls.get(ev.pid);
       if (tls !== undefined) a.tls = tls;
     }
     const t = ev.time;
@@ -790,7 +849,7 @@ export class Correlator {
   /** A `sent` to `queued as X`: link to X if it is known, else wait for it for a while. */
   private hop(slot: Slot, r: RecipientRecord, x: string, t: number): void {
     if (x === slot.rec.queue_id) return;
-    let target = this.open.get(slot.hs.name + '\0' + x);
+    let target = slot.hs.slots.get(x);
     if (target === undefined) {
       const o = this.byQid.get(x);
       if (o !== undefined && o.hs !== slot.hs && sameMessage(o.rec, slot.rec)) target = o;
@@ -831,7 +890,7 @@ export class Correlator {
       sl.chain_start_time = Math.min(start, succ.rec.start_time);
       succ.succUntil = 0;
       this.stats.hops_linked++;
-      if (this.open.get(succ.key) === succ) this.schedule(succ);
+      if (succ.live) this.schedule(succ);
     }
   }
 
@@ -867,7 +926,7 @@ export class Correlator {
       const last = r.attempts[r.attempts.length - 1];
       if (last.queued_as === x) this.link(pred, succ, r, r.final_time ?? last.time);
     }
-    if (this.open.get(pred.key) === pred) this.schedule(pred);
+    if (pred.live) this.schedule(pred);
   }
 
   // -- scheduling -------------------------------------------------------------------------
@@ -910,14 +969,14 @@ export class Correlator {
 
   private setQueue(slot: Slot, q: number): void {
     const hs = slot.hs;
-    if (slot.queue === Q_IDLE) hs.idle.delete(slot);
+    if (slot.queue === Q_IDLE) hs.idle.remove(slot);
     else if (slot.queue === Q_LINGER) {
       if (q === Q_LINGER) return; // keep its place: its deadline only moves with new hops
-      hs.linger.delete(slot);
+      hs.linger.remove(slot);
     }
     slot.queue = q;
-    if (q === Q_IDLE) hs.idle.add(slot);
-    else if (q === Q_LINGER) hs.linger.add(slot);
+    if (q === Q_IDLE) hs.idle.push(slot);
+    else if (q === Q_LINGER) hs.linger.push(slot);
   }
 
   /** A slot whose deadline passed. */
@@ -933,12 +992,19 @@ export class Correlator {
   private emit(slot: Slot, state: 'final' | 'incomplete', reason?: IncompleteReason): void {
     const rec = slot.rec;
     const hs = slot.hs;
-    if (this.open.get(slot.key) === slot) this.open.delete(slot.key);
-    if (slot.queue === Q_IDLE) hs.idle.delete(slot);
-    else if (slot.queue === Q_LINGER) hs.linger.delete(slot);
+    if (slot.live) {
+      slot.live = false;
+      this.open.delete(slot);
+      hs.slots.delete(rec.queue_id);
+    }
+    if (slot.queue === Q_IDLE) hs.idle.remove(slot);
+    else if (slot.queue === Q_LINGER) hs.linger.remove(slot);
     slot.queue = Q_NONE;
-    if (this.byQid.get(rec.queue_id) === slot) this.byQid.delete(rec.queue_id);
-    if (rec.message_id !== undefined && this.byMsgId.get(rec.message_id) === slot) this.byMsgId.delete(rec.message_id);
+    if (this.multiHost) {
+      // Both indexes stay empty on a single host.
+      if (this.byQid.get(rec.queue_id) === slot) this.byQid.delete(rec.queue_id);
+      if (rec.message_id !== undefined && this.byMsgId.get(rec.message_id) === slot) this.byMsgId.delete(rec.message_id);
+    }
     if (slot.pend !== undefined) {
       for (const x of slot.pend) if (this.pendingHops.get(x) === slot) this.pendingHops.delete(x);
       slot.pend = undefined;
@@ -991,11 +1057,17 @@ export class Correlator {
     this.out.push(rec);
   }
 
-  private noteTls(ev: MailEvent): void {
+  private noteTls(ev: MailEvent, hs: HostState): void {
     const tls = ev.tls;
     if (tls === undefined || tls.direction !== 'outbound' || tls.protocol === undefined || ev.pid === undefined) return;
-    if (this.tlsByProc.size >= MAX_TLS_PROCS) this.tlsByProc.clear();
-    this.tlsByProc.set(ev.host + '\0' + ev.pid, tls.protocol);
+    if (this.tlsEntries >= MAX_TLS_PROCS) {
+      for (const h of this.hosts.values()) h.tls.clear();
+      this.tlsEntries = 0;
+    }
+    const m = hs.tls;
+    const before = m.size;
+    m.set(ev.pid, tls.protocol);
+    this.tlsEntries += m.size - before;
   }
 }
 
@@ -1012,7 +1084,7 @@ function addSame(rec: MessageRecord, other: MessageRecord): void {
 
 /** Whether the engine acts on events of this type (the rest only move its clock). */
 export function isLifecycleEvent(type: MailEventType): boolean {
-  return LIFECYCLE[type] !== undefined;
+  return lifecycleOf(type) !== undefined;
 }
 
 /** latency_seconds of final `sent` recipients: final delivery minus the chain's first event. */

@@ -12,6 +12,7 @@ import {
   TEXT_RULES,
   type CodeRule,
 } from './bounce_rules.js';
+import { flat, isSpace as isWhitespace } from './text.js';
 
 // ---------------------------------------------------------------------------------------------
 // Enhanced status codes as numeric keys: ((cls * 1001) + subject) * 1001 + detail, where
@@ -497,20 +498,30 @@ function decide(dsn: string | undefined, reply: string | undefined): number {
  */
 export function classify(dsn: string | undefined, reply: string | undefined): BounceClass | undefined {
   // Memoised by (dsn, reply): failed replies repeat (about half of a day's are exact repeats).
-  // Unambiguous key: the dsn's length, then each part or '-' when absent.
-  const k = (dsn === undefined ? '-' : dsn.length + ':' + dsn) + (reply === undefined ? '-' : ':' + reply);
-  let r = classifyCache.get(k);
+  // Two levels, dsn then reply, so that no key string is built (and flattened) per call; ''
+  // stands for an absent part, which decide() treats the same.
+  const d = dsn ?? '';
+  const t = reply ?? '';
+  let byReply = classifyCache.get(d);
+  let r = byReply?.get(t);
   if (r === undefined) {
     r = decide(dsn, reply);
-    if (classifyCache.size >= CLASSIFY_CACHE_MAX) classifyCache.clear();
-    // A flat copy as the key: the concatenation would keep the reply's whole log chunk alive.
-    classifyCache.set((' ' + k).slice(1), r);
+    if (classifyEntries >= CLASSIFY_CACHE_MAX) {
+      classifyCache.clear();
+      classifyEntries = 0;
+      byReply = undefined;
+    }
+    // Flat copies as keys: a slice would keep its whole log chunk alive.
+    if (byReply === undefined) classifyCache.set(flat(d), (byReply = new Map()));
+    byReply.set(flat(t), r);
+    classifyEntries++;
   }
   return r < 0 ? undefined : ALL[r].cls;
 }
 
 const CLASSIFY_CACHE_MAX = 20_000;
-const classifyCache = new Map<string, number>();
+const classifyCache = new Map<string, Map<string, number>>();
+let classifyEntries = 0;
 
 /** Like classify, plus the id of the rule that decided (for tests, `mailsight test`, debugging). */
 export function explain(
@@ -525,8 +536,9 @@ export function explain(
 export const RULE_IDS: readonly string[] = ALL.map((r) => r.id);
 
 // ---------------------------------------------------------------------------------------------
-// normaliseReply: not on the per-line hot path (it runs for grouping top reasons), so plain
-// precompiled regexes are fine here.
+// normaliseReply: runs once per distinct deferral/bounce/reject text (grouping top reasons).
+// Mostly precompiled regexes; the two that rescanned every word of a reply (host[ip] and the
+// "- gsmtp" id) are worked out from their literal anchors instead, with the same result.
 
 const RE_PREAMBLE = /^host [^\s[]+\[[^\]]*\] said:\s*/;
 const RE_URL = /\b(?:https?|ftp):\/\/([^/\s?#<>()[\]"']+)[^\s<>()[\]"']*/gi;
@@ -535,10 +547,11 @@ const RE_ISO_TIME = /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+
 const RE_RFC5322_TIME =
   /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+[+-]\d{4})?(?:\s+\([A-Za-z]+\))?/g;
 const RE_CLOCK = /\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g;
-const RE_HOST_IP = /[A-Za-z0-9][A-Za-z0-9.-]*\[(?:IPv6:)?[0-9A-Fa-f.:]+\]/g;
 const RE_IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
 const RE_IPV6 = /(?<![\w:.])(?:IPv6:)?(?:[0-9a-f]{1,4}:|:){2,7}(?:[0-9a-f]{1,4}|:)(?![\w:])/gi;
-const RE_GSMTP = /\S+ - gsmtp\b/g;
+// Two of RE_IPV6's colons with at most four hex digits between them: without this it cannot
+// match, and the lookbehind makes trying it costly.
+const RE_IPV6_HINT = /:[0-9a-f]{0,4}:/i;
 const RE_NUMBERED_HOST = /\b(?=[A-Za-z-]*\d)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g;
 const RE_EXIM_ID = /\b[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}\b/g;
 const RE_QUEUED_AS = /\b(queued as|id=|queue id:?)\s*[A-Za-z0-9.@_-]+/gi;
@@ -546,8 +559,89 @@ const RE_HEX = /\b[0-9A-Fa-f]{8,}\b/g;
 const RE_TOKEN = /(?<![\w<:])(?=[A-Za-z0-9+/_=-]*\d)(?=[A-Za-z0-9+/_=-]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w>])/g;
 const RE_LONG_NUMBER = /\b\d{6,}\b/g;
 const RE_ID_RUN = /<id>(?:[-.:_]?<id>)+/g;
-const RE_SPACE = /\s+/g;
+// /\s+/g -> ' ' changes nothing where a run is one plain space: only other runs are matched.
+const RE_SPACE = /\s\s+|[^\S ]/g;
 const MAX_NORMALISED = 200;
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** [A-Za-z0-9.-] */
+function isHostChar(c: number): boolean {
+  return isAlnum(c) || c === 46 || c === 45;
+}
+
+/** [0-9A-Fa-f.:] */
+function isIpChar(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+
+/** Index after the `]` of `[(?:IPv6:)?[0-9A-Fa-f.:]+]` at b (s[b] is '['), or -1. */
+function bracketIpEnd(s: string, b: number): number {
+  let p = b + 1;
+  if (s.startsWith('IPv6:', p)) p += 5;
+  const start = p;
+  while (p < s.length && isIpChar(s.charCodeAt(p))) p++;
+  return p > start && s.charCodeAt(p) === 93 ? p + 1 : -1;
+}
+
+/**
+ * s.replace(/[A-Za-z0-9][A-Za-z0-9.-]*\[(?:IPv6:)?[0-9A-Fa-f.:]+\]/g, '<host>'), worked out from
+ * each '[' instead of trying the regex at every position (which rescans every word). A match
+ * ends at an address in brackets and starts at the first letter or digit of the [A-Za-z0-9.-]
+ * run before the '[', not before the end of the previous match.
+ */
+function replaceHostIp(s: string): string {
+  let out = '';
+  let last = 0;
+  let b = s.indexOf('[');
+  while (b >= 0) {
+    const end = bracketIpEnd(s, b);
+    if (end >= 0) {
+      let k = b;
+      while (k > last && isHostChar(s.charCodeAt(k - 1))) k--;
+      while (k < b && !isAlnum(s.charCodeAt(k))) k++;
+      if (k < b) {
+        out += s.slice(last, k) + '<host>';
+        last = end;
+        b = s.indexOf('[', end);
+        continue;
+      }
+    }
+    b = s.indexOf('[', b + 1);
+  }
+  return out === '' ? s : out + s.slice(last);
+}
+
+/** [A-Za-z0-9_] */
+function isWordChar(c: number): boolean {
+  return isAlnum(c) || c === 95;
+}
+
+/**
+ * s.replace(/\S+ - gsmtp\b/g, '<id> - gsmtp') from each " - gsmtp" (the regex backtracks over
+ * every word): the match is the run of non-whitespace right before it, not reaching into the
+ * previous match, and "gsmtp" must end a word.
+ */
+function replaceGsmtpId(s: string): string {
+  let out = '';
+  let last = 0;
+  let g = s.indexOf(' - gsmtp');
+  while (g >= 0) {
+    const end = g + 8;
+    if (g > last && !isWhitespace(s.charCodeAt(g - 1)) && !(end < s.length && isWordChar(s.charCodeAt(end)))) {
+      let k = g - 1;
+      while (k > last && !isWhitespace(s.charCodeAt(k - 1))) k--;
+      out += s.slice(last, k) + '<id> - gsmtp';
+      last = end;
+      g = s.indexOf(' - gsmtp', end);
+      continue;
+    }
+    g = s.indexOf(' - gsmtp', g + 1);
+  }
+  return out === '' ? s : out + s.slice(last);
+}
 
 /** Removes Exim's literal "\n" and the repeated "550-5.7.1 " prefixes of collapsed replies. */
 function unfold(s: string): string {
@@ -605,10 +699,10 @@ function normaliseUncached(reply: string): string {
     s = s.replace(RE_RFC5322_TIME, '<time>');
     s = s.replace(RE_CLOCK, '<time>');
   }
-  if (s.indexOf('[') >= 0) s = s.replace(RE_HOST_IP, '<host>');
+  if (s.indexOf('[') >= 0) s = replaceHostIp(s);
   if (s.indexOf('.') >= 0) s = s.replace(RE_IPV4, '<ip>');
-  if (s.indexOf(':') >= 0) s = s.replace(RE_IPV6, '<ip>');
-  if (s.indexOf(' - gsmtp') >= 0) s = s.replace(RE_GSMTP, '<id> - gsmtp');
+  if (RE_IPV6_HINT.test(s)) s = s.replace(RE_IPV6, '<ip>');
+  if (s.indexOf(' - gsmtp') >= 0) s = replaceGsmtpId(s);
   s = s.replace(RE_QUEUED_AS, '$1 <id>');
   if (s.indexOf('-') >= 0) s = s.replace(RE_EXIM_ID, '<id>');
   if (s.indexOf('.') >= 0) s = s.replace(RE_NUMBERED_HOST, '<host>');

@@ -9,6 +9,8 @@
 //   container       `mail  | <any of the above>` / `mail_1  | ...` (docker compose prefix)
 // Lines with a bare `prog: msg` tag (no pid) and without a host are accepted too.
 
+import { Recent, flat } from './text.js';
+
 export interface FramedLine {
   /** Unix epoch milliseconds; the fractional part carries microseconds. */
   time: number;
@@ -49,6 +51,8 @@ export const MONTHS = new Map<number, number>();
 });
 
 const DAY_MS = 86_400_000;
+/** Distinct program names remembered for sharing (a syslog stream has a handful). */
+const MAX_PROGRAMS = 16;
 
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -109,10 +113,17 @@ export class Framer {
   private lastMonth = -1;
   // Cache of the last RFC 3164 "Mmm dd hh:mm:ss" prefix: consecutive lines share it.
   private lastKey = '';
+  private lastKeyHead = '';
   private lastBase = 0;
   // Cache of the last RFC 3339 "YYYY-MM-DDTHH:MM:SS" + offset.
   private lastIsoKey = '';
   private lastIsoBase = 0;
+  // Host and program names repeat on nearly every line: the previous string is reused, so
+  // later compares of these names (route lookup, the correlator's host) hit identity.
+  private lastHost = '';
+  private readonly programs = new Recent(MAX_PROGRAMS);
+  // The result of frameShared(), reused from line to line.
+  private readonly cur: FramedLine = { time: 0, host: '', program: '', pid: undefined, msg: '' };
 
   constructor(opts: FramerOptions = {}) {
     this.tz = parseTimezone(opts.timezone);
@@ -121,6 +132,17 @@ export class Framer {
 
   /** Frame one line; undefined when no known header is found. */
   frame(line: string): FramedLine | undefined {
+    const f = this.frameShared(line);
+    return f === undefined ? undefined : { time: f.time, host: f.host, program: f.program, pid: f.pid, msg: f.msg };
+  }
+
+  /**
+   * Like frame(), but the result is one object that the next call overwrites: LineParser reads
+   * it at once, and the hot path then allocates no frame per line.
+   */
+  frameShared(line: string): FramedLine | undefined {
+    // Most lines carry the previous line's RFC 3164 stamp: one compare settles the header.
+    if (this.sameStamp(line, 0)) return this.afterStamp(line, 15, this.lastBase);
     let p = 0;
     const c0 = line.charCodeAt(0);
     if (c0 === 123 /* { */) return this.journald(line);
@@ -131,7 +153,7 @@ export class Framer {
         let q = sp;
         while (line.charCodeAt(q) === 32) q++;
         if (line.charCodeAt(q) === 124 /* | */ && (line.charCodeAt(q + 1) === 32 || q + 1 === line.length)) {
-          return this.frame(line.slice(q + 2));
+          return this.frameShared(line.slice(q + 2));
         }
       }
     }
@@ -156,14 +178,14 @@ export class Framer {
   }
 
   private rfc3164(line: string, p: number): FramedLine | undefined {
-    const mon = MONTHS.get((line.charCodeAt(p) << 16) | (line.charCodeAt(p + 1) << 8) | line.charCodeAt(p + 2));
-    if (mon === undefined || line.charCodeAt(p + 3) !== 32) return undefined;
     let base: number;
-    // Compared in place: most lines share the previous line's stamp, so no slice is made.
-    if (this.lastKey !== '' && line.startsWith(this.lastKey, p)) {
+    // Most lines share the previous line's stamp (checked when it was cached).
+    if (this.sameStamp(line, p)) {
       base = this.lastBase;
     } else {
       const key = line.slice(p, p + 15);
+      const mon = MONTHS.get((line.charCodeAt(p) << 16) | (line.charCodeAt(p + 1) << 8) | line.charCodeAt(p + 2));
+      if (mon === undefined || line.charCodeAt(p + 3) !== 32) return undefined;
       const dc = line.charCodeAt(p + 4);
       const day = dc === 32 ? line.charCodeAt(p + 5) - 48 : d2(line, p + 4);
       const hh = digits(line, p + 7, 2);
@@ -175,10 +197,30 @@ export class Framer {
       ) return undefined;
       const year = this.yearFor(mon, day, hh, mm, ss);
       base = this.toEpoch(year, mon, day, hh, mm, ss);
-      this.lastKey = key;
+      this.lastKey = flat(key);
+      this.lastKeyHead = key.slice(0, 12);
       this.lastBase = base;
     }
-    let q = p + 15;
+    return this.afterStamp(line, p + 15, base);
+  }
+
+  /**
+   * Does line[p, p + 15) equal the cached stamp? Compared as the seconds' three characters and
+   * a 12-character slice: V8 copies slices that short and compares them inline, while two
+   * longer strings of which one is a slice are compared through a runtime call.
+   */
+  private sameStamp(line: string, p: number): boolean {
+    const k = this.lastKey;
+    return (
+      line.charCodeAt(p + 14) === k.charCodeAt(14) &&
+      line.charCodeAt(p + 13) === k.charCodeAt(13) &&
+      line.charCodeAt(p + 12) === k.charCodeAt(12) &&
+      line.slice(p, p + 12) === this.lastKeyHead
+    );
+  }
+
+  /** After an RFC 3164 stamp ending at q: optional `.ffffff`, a space, then host and tag. */
+  private afterStamp(line: string, q: number, base: number): FramedLine | undefined {
     let time = base;
     if (line.charCodeAt(q) === 46 /* . */) {
       const f = fraction(line, q);
@@ -258,37 +300,57 @@ export class Framer {
     let sp = line.indexOf(' ', p);
     if (sp < 0) sp = line.length;
     let host = line.slice(p, sp);
+    if (host === this.lastHost && host.length > 0) return this.tag(line, sp + 1, time, this.lastHost);
     let tagStart = sp + 1;
     // No host: the token is already the tag (`prog[pid]:` or `prog:`).
     if (host.charCodeAt(host.length - 1) === 58 || host.indexOf('[') >= 0) {
       host = '';
       tagStart = p;
+    } else if (host.length > 0) {
+      host = flat(host);
+      this.lastHost = host;
     }
     return this.tag(line, tagStart, time, host);
   }
 
+  private result(time: number, host: string, program: string, pid: number | undefined, msg: string): FramedLine {
+    const f = this.cur;
+    f.time = time;
+    f.host = host;
+    f.program = program;
+    f.pid = pid;
+    f.msg = msg;
+    return f;
+  }
+
+  /**
+   * The tag at p: the first of a '[' (`prog[pid]: msg`), a ':' followed by a space or the end
+   * (`prog: msg`; IPv6 and times have other colons) and a space (no tag). Such a colon can only
+   * sit just before the first space (or end the line), so three indexOf calls find it without
+   * a loop over the characters.
+   */
   private tag(line: string, p: number, time: number, host: string): FramedLine {
     const n = line.length;
-    for (let i = p; i < n; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 91 /* [ */) {
-        const close = line.indexOf(']', i + 1);
-        if (close < 0) break;
-        let m = close + 1;
-        if (line.charCodeAt(m) === 58) m++;
-        if (line.charCodeAt(m) === 32) m++;
-        return { time, host, program: line.slice(p, i), pid: pidOf(line, i + 1, close), msg: line.slice(m) };
+    let sp = line.indexOf(' ', p);
+    if (sp < 0) sp = n;
+    const open = p < n ? line.indexOf('[', p) : -1;
+    if (open >= 0 && open < sp) {
+      const close = line.indexOf(']', open + 1);
+      if (close >= 0) {
+        return this.bracketTag(line, open, close, time, host, this.programs.get(line, p, open));
       }
-      if (c === 58 /* : */) {
-        // `prog: msg` — only when followed by a space or the end (IPv6 and times have colons).
-        const nc = line.charCodeAt(i + 1);
-        if (nc === 32 || i + 1 === n) {
-          return { time, host, program: line.slice(p, i), pid: undefined, msg: line.slice(Math.min(n, i + 2)) };
-        }
-      }
-      if (c === 32) break;
+    } else if (sp - 1 >= p && line.charCodeAt(sp - 1) === 58 /* : */) {
+      return this.result(time, host, this.programs.get(line, p, sp - 1), undefined, line.slice(Math.min(n, sp + 1)));
     }
-    return { time, host, program: '', pid: undefined, msg: line.slice(p) };
+    return this.result(time, host, '', undefined, line.slice(p));
+  }
+
+  /** `prog[pid]: msg` with the brackets at open and close. */
+  private bracketTag(line: string, open: number, close: number, time: number, host: string, program: string): FramedLine {
+    let m = close + 1;
+    if (line.charCodeAt(m) === 58) m++;
+    if (line.charCodeAt(m) === 32) m++;
+    return this.result(time, host, program, pidOf(line, open + 1, close), line.slice(m));
   }
 
   private rfc5424(line: string, p: number): FramedLine | undefined {
@@ -333,7 +395,7 @@ export class Framer {
     const nil = (s: string): string => (s === '-' ? '' : s);
     const procid = fields[2];
     const pid = procid !== '-' && /^\d+$/.test(procid) ? Number(procid) : undefined;
-    return { time, host: nil(fields[0]), program: nil(fields[1]), pid, msg: line.slice(p) };
+    return this.result(time, nil(fields[0]), nil(fields[1]), pid, line.slice(p));
   }
 
   private journald(line: string): FramedLine | undefined {
@@ -357,6 +419,6 @@ export class Framer {
     const program = str(j.SYSLOG_IDENTIFIER) ?? str(j._SYSLOG_IDENTIFIER) ?? str(j._COMM) ?? '';
     const pidStr = str(j.SYSLOG_PID) ?? str(j._SYSLOG_PID) ?? str(j._PID);
     const pid = pidStr !== undefined && /^\d+$/.test(pidStr) ? Number(pidStr) : undefined;
-    return { time: Number.isFinite(time) ? time : this.now(), host: str(j._HOSTNAME) ?? '', program, pid, msg };
+    return this.result(Number.isFinite(time) ? time : this.now(), str(j._HOSTNAME) ?? '', program, pid, msg);
   }
 }

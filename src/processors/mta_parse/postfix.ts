@@ -19,6 +19,7 @@
 //   attrs.relay_socket.
 import type { MailEvent, MailEventType, DeliveryStatus, Delays, TlsInfo } from '../../model/mail_event.js';
 import type { MessageParser } from './types.js';
+import { flat, isSpace } from './text.js';
 
 // ---------------------------------------------------------------------------------------------
 // small helpers
@@ -60,16 +61,64 @@ export function isQueueId(s: string, start = 0, end = s.length): boolean {
   return lastZ - start >= 10 && lastZ < end - 1;
 }
 
-/** If msg starts with `QUEUEID: `, the index of the colon; else -1. */
+// Character classes of queue id characters: one table load per character on the hot path.
+const QID_ALNUM = 1;
+const QID_UPPER_HEX = 2;
+const QID_VOWEL = 4;
+const QID_CHARS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) QID_CHARS[c] = QID_ALNUM | QID_UPPER_HEX;
+for (let c = 65; c <= 90; c++) QID_CHARS[c] = QID_ALNUM | (c <= 70 ? QID_UPPER_HEX : 0);
+for (let c = 97; c <= 122; c++) QID_CHARS[c] = QID_ALNUM;
+for (const v of 'AEIOUaeiou') QID_CHARS[v.charCodeAt(0)] |= QID_VOWEL;
+
+/**
+ * If msg starts with `QUEUEID: `, the index of the colon; else -1. One pass: the checks of
+ * isQueueId() run while looking for the colon.
+ */
 function queueIdPrefix(msg: string): number {
-  const n = Math.min(msg.length, 40);
+  // Where a queue id could end: the first ": " (found natively; most lines without a queue
+  // id are settled here). The loop then only checks the characters before it.
+  const n = msg.indexOf(': ');
+  if (n < 6 || n >= 40) return -1;
+  let hex = true;
+  let vowelAfterNonHex = false;
+  let lastZ = -1;
   for (let i = 0; i < n; i++) {
     const c = msg.charCodeAt(i);
-    if (isAlnum(c)) continue;
-    if (c === 58 && msg.charCodeAt(i + 1) === 32 && isQueueId(msg, 0, i)) return i;
+    const k = c < 128 ? QID_CHARS[c] : 0;
+    if (k !== 0) {
+      if ((k & QID_UPPER_HEX) === 0) hex = false;
+      if (c === 122) lastZ = i;
+      else if ((k & QID_VOWEL) !== 0 && !hex) vowelAfterNonHex = true;
+      continue;
+    }
     return -1;
   }
-  return -1;
+  if (vowelAfterNonHex) return -1;
+  return hex || (lastZ >= 10 && lastZ < n - 1) ? n : -1;
+}
+
+/** Does s[p, e) hold a line terminator (what a regex `.` does not match)? */
+function hasLineBreak(s: string, p: number, e: number): boolean {
+  for (let i = p; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
+/** End of the digit run starting at p. */
+function digitsEnd(s: string, p: number): number {
+  while (isDigit(s.charCodeAt(p))) p++;
+  return p;
+}
+
+/** Number(s.slice(p, e)) for a run of ASCII digits, without the slice when it is exact. */
+function digitsValue(s: string, p: number, e: number): number {
+  if (e - p > 15) return Number(s.slice(p, e));
+  let v = 0;
+  for (let i = p; i < e; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
 }
 
 function num(s: string): number | undefined {
@@ -126,31 +175,36 @@ interface Peer {
   port: number | undefined;
   /** Bracket content when it is not an address (e.g. private/dovecot-lmtp). */
   socket: string | undefined;
-  end: number;
+  /** Length of the peer text (it ends after the port when there is one). */
+  len: number;
 }
 
-/** `host[addr]`, `host[addr]:port`, `[addr]:port` starting at p, ending before a space/colon/comma/end. */
-function parsePeer(s: string, p: number): Peer | undefined {
+/**
+ * `host[addr]`, `host[addr]:port`, `[addr]:port` starting at p, ending before a space/colon/comma/end.
+ * Only s[p, limit) is looked at: parsePeer(s, p, e) is parsePeer(s.slice(p, e), 0) without the slice.
+ */
+function parsePeer(s: string, p: number, limit = s.length): Peer | undefined {
   const open = s.indexOf('[', p);
-  if (open < 0) return undefined;
+  if (open < 0 || open >= limit) return undefined;
   const close = s.indexOf(']', open + 1);
-  if (close < 0) return undefined;
+  if (close < 0 || close >= limit) return undefined;
   // The host must not contain spaces (that would mean we jumped to an unrelated bracket).
-  for (let i = p; i < open; i++) if (s.charCodeAt(i) === 32) return undefined;
+  const sp = s.indexOf(' ', p);
+  if (sp >= 0 && sp < open) return undefined;
   const inner = s.slice(open + 1, close);
   let end = close + 1;
   let port: number | undefined;
-  if (s.charCodeAt(end) === 58 && isDigit(s.charCodeAt(end + 1))) {
+  if (end + 1 < limit && s.charCodeAt(end) === 58 && isDigit(s.charCodeAt(end + 1))) {
     let q = end + 1;
     let v = 0;
-    while (isDigit(s.charCodeAt(q))) v = v * 10 + (s.charCodeAt(q++) - 48);
+    while (q < limit && isDigit(s.charCodeAt(q))) v = v * 10 + (s.charCodeAt(q++) - 48);
     port = v;
     end = q;
   }
   const ipLike = isIpLike(inner);
   // Postfix logs IPv6 client addresses with an "ipv6:" prefix in some places.
   const ip = ipLike ? inner : inner.startsWith('ipv6:') || inner.startsWith('IPv6:') ? inner.slice(5) : undefined;
-  return { host: open > p ? s.slice(p, open) : undefined, ip, port, socket: ip === undefined ? inner : undefined, end };
+  return { host: open > p ? s.slice(p, open) : undefined, ip, port, socket: ip === undefined ? inner : undefined, len: end - p };
 }
 
 function setClient(ev: MailEvent, peer: Peer): void {
@@ -201,14 +255,32 @@ function whileCommand(phrase: string): string | undefined {
 
 /** The leading 3-digit reply code, when followed by space, '-' or end. */
 function replyCode(s: string): number | undefined {
-  const c0 = s.charCodeAt(0);
-  if (!(c0 >= 50 && c0 <= 53) || !isDigit(s.charCodeAt(1)) || !isDigit(s.charCodeAt(2))) return undefined;
-  const c3 = s.charCodeAt(3);
-  if (s.length > 3 && c3 !== 32 && c3 !== 45) return undefined;
-  return (c0 - 48) * 100 + (s.charCodeAt(1) - 48) * 10 + (s.charCodeAt(2) - 48);
+  return replyCodeIn(s, 0, s.length);
 }
 
-const DSN_RE = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
+/** replyCode(s.slice(p, e)) without the slice. */
+function replyCodeIn(s: string, p: number, e: number): number | undefined {
+  if (e - p < 3) return undefined;
+  const c0 = s.charCodeAt(p);
+  if (!(c0 >= 50 && c0 <= 53) || !isDigit(s.charCodeAt(p + 1)) || !isDigit(s.charCodeAt(p + 2))) return undefined;
+  const c3 = s.charCodeAt(p + 3);
+  if (e - p > 3 && c3 !== 32 && c3 !== 45) return undefined;
+  return (c0 - 48) * 100 + (s.charCodeAt(p + 1) - 48) * 10 + (s.charCodeAt(p + 2) - 48);
+}
+
+/**
+ * End of an enhanced status code "X.Y.Z" at p (X one of 2/4/5, Y and Z 1-3 digits) followed by
+ * a space or the end of s; -1 when there is none. (The regex /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/.)
+ */
+function dsnEnd(s: string, p: number): number {
+  const c = s.charCodeAt(p);
+  if ((c !== 50 && c !== 52 && c !== 53) || s.charCodeAt(p + 1) !== 46) return -1;
+  const a = digitsEnd(s, p + 2);
+  if (a === p + 2 || a - (p + 2) > 3 || s.charCodeAt(a) !== 46) return -1;
+  const b = digitsEnd(s, a + 1);
+  if (b === a + 1 || b - (a + 1) > 3) return -1;
+  return b === s.length || s.charCodeAt(b) === 32 ? b : -1;
+}
 
 /**
  * Collapse a multi-line reply logged as "550-5.7.1 a 550-5.7.1 b 550 5.7.1 c" into
@@ -216,20 +288,55 @@ const DSN_RE = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
  */
 export function collapseReply(text: string): string {
   let t = text;
-  const code = replyCode(t);
-  if (code !== undefined && t.charCodeAt(3) === 45) {
-    const cs = String(code);
-    const dm = DSN_RE.exec(t.slice(4));
-    const dsn = dm ? dm[1] : undefined;
-    const first = cs + ' ' + (dsn ? dsn + ' ' : '');
-    const rest = t.slice(4 + (dsn ? dsn.length + 1 : 0));
-    // Continuation markers of the same code (and the same enhanced code when present).
-    const esc = dsn ? dsn.replace(/\./g, '\\.') : '';
-    const re = new RegExp(' ' + cs + '[- ]' + (dsn ? '(?:' + esc + ' ?)?' : ''), 'g');
-    t = first + rest.replace(re, ' ');
-  }
-  if (t.indexOf('  ') >= 0) t = t.replace(/ {2,}/g, ' ');
+  if (t.charCodeAt(3) === 45 && replyCode(t) !== undefined) t = joinContinuations(t);
+  if (t.indexOf('  ') >= 0) t = squeezeSpaces(t);
   return t.trim();
+}
+
+/**
+ * "550-5.7.1 a 550-5.7.1 b 550 5.7.1 c" -> "550 5.7.1 a b c" (t starts with a code and '-'):
+ * every " 550-" or " 550 ", with the same enhanced code and a space after it when present,
+ * becomes one space. Scanned with indexOf, not a RegExp built per reply.
+ */
+function joinContinuations(t: string): string {
+  const cs = t.slice(0, 3);
+  const de = dsnEnd(t, 4);
+  const dsn = de < 0 ? '' : t.slice(4, de);
+  const marker = ' ' + cs;
+  let out = cs + ' ' + (dsn !== '' ? dsn + ' ' : '');
+  let last = 4 + (dsn !== '' ? dsn.length + 1 : 0);
+  let i = t.indexOf(marker, last);
+  while (i >= 0) {
+    const sep = t.charCodeAt(i + 4);
+    if (sep !== 45 && sep !== 32) {
+      i = t.indexOf(marker, i + 1);
+      continue;
+    }
+    let j = i + 5;
+    if (dsn !== '' && t.startsWith(dsn, j)) {
+      j += dsn.length;
+      if (t.charCodeAt(j) === 32) j++;
+    }
+    out += t.slice(last, i) + ' ';
+    last = j;
+    i = t.indexOf(marker, j);
+  }
+  return last >= t.length ? out : out + t.slice(last);
+}
+
+/** Runs of two or more spaces become one (the regex / {2,}/g). */
+function squeezeSpaces(t: string): string {
+  let out = '';
+  let last = 0;
+  let i = t.indexOf('  ');
+  while (i >= 0) {
+    out += t.slice(last, i + 1);
+    let j = i + 2;
+    while (t.charCodeAt(j) === 32) j++;
+    last = j;
+    i = t.indexOf('  ', j);
+  }
+  return out + t.slice(last);
 }
 
 /** "... queued as QID" / exim "250 OK id=1abcDE-000123-AB" / local "forwarded as QID". */
@@ -259,38 +366,54 @@ function queuedAs(text: string): string | undefined {
  * other smtp lines): remote host, reply, reply_code, smtp_command, queued_as.
  */
 function analyseReply(text: string, ev: MailEvent): void {
-  let t = text;
+  analyseReplyIn(text, 0, text.length, ev);
+}
+
+/** s.startsWith(prefix, p) with the prefix wholly inside s[p, e). */
+function startsWithIn(s: string, prefix: string, p: number, e: number): boolean {
+  return e - p >= prefix.length && s.startsWith(prefix, p);
+}
+
+/** Index of `needle` wholly inside s[p, e), or -1. */
+function indexOfIn(s: string, needle: string, p: number, e: number): number {
+  const i = s.indexOf(needle, p);
+  return i >= 0 && i + needle.length <= e ? i : -1;
+}
+
+/** analyseReply(s.slice(p, e)): the pieces are found on bounds and only the reply is sliced. */
+function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent): void {
   // "host H[IP] said: REPLY (in reply to X command)" / "host H[IP] refused to talk to me: REPLY"
-  if (t.startsWith('host ')) {
-    let i = t.indexOf(' said: ');
+  if (startsWithIn(s, 'host ', p, e)) {
+    let i = indexOfIn(s, ' said: ', p, e);
     let k = 7;
     if (i < 0) {
-      i = t.indexOf(' refused to talk to me: ');
+      i = indexOfIn(s, ' refused to talk to me: ', p, e);
       k = 24;
       if (i >= 0) ev.smtp_command = 'CONNECT';
     }
     if (i >= 0) {
       if (ev.relay_host === undefined && ev.relay_ip === undefined) {
-        const peer = parsePeer(t.slice(5, i), 0);
+        const peer = parsePeer(s, p + 5, i);
         if (peer) setRelayPeer(ev, peer);
       }
-      t = t.slice(i + k);
+      p = i + k;
     }
   }
-  if (t.charCodeAt(t.length - 1) === 41 /* ) */) {
-    const i = t.lastIndexOf(' (in reply to ');
-    if (i >= 0 && t.endsWith(' command)')) {
-      ev.smtp_command = smtpCommandOf(t.slice(i + 14, t.length - 9));
-      t = t.slice(0, i);
+  if (e > p && s.charCodeAt(e - 1) === 41 /* ) */) {
+    const i = e - 14 >= p ? s.lastIndexOf(' (in reply to ', e - 14) : -1;
+    if (i >= p && e - 9 >= p && s.startsWith(' command)', e - 9)) {
+      ev.smtp_command = smtpCommandOf(s.slice(i + 14, e - 9));
+      e = i;
     }
   }
-  if (ev.smtp_command === undefined && (t.startsWith('lost connection with ') || t.startsWith('conversation with '))) {
+  if (ev.smtp_command === undefined && (startsWithIn(s, 'lost connection with ', p, e) || startsWithIn(s, 'conversation with ', p, e))) {
     // deferred "(lost connection with H[IP] while sending RCPT TO)"
-    const w = t.indexOf(' while ');
-    const cmd = w > 0 ? whileCommand(t.slice(w + 7)) : undefined;
+    const w = indexOfIn(s, ' while ', p, e);
+    const cmd = w > p ? whileCommand(s.slice(w + 7, e)) : undefined;
     if (cmd !== undefined) ev.smtp_command = cmd;
   }
-  const code = replyCode(t);
+  let t = s.slice(p, e);
+  const code = replyCodeIn(s, p, e);
   if (code !== undefined) {
     ev.reply_code = code;
     t = collapseReply(t);
@@ -313,53 +436,76 @@ const STATUSES: Record<string, DeliveryStatus> = {
   undeliverable: 'undeliverable',
 };
 
+/** The delivery status word s[p, e): the known ones compared in place, no slice. */
+function statusAt(s: string, p: number, e: number): DeliveryStatus | undefined {
+  switch (e - p) {
+    case 4:
+      if (s.startsWith('sent', p)) return 'sent';
+      break;
+    case 7:
+      if (s.startsWith('bounced', p)) return 'bounced';
+      if (s.startsWith('expired', p)) return 'expired';
+      break;
+    case 8:
+      if (s.startsWith('deferred', p)) return 'deferred';
+      break;
+    case 11:
+      if (s.startsWith('deliverable', p)) return 'deliverable';
+      break;
+    case 13:
+      if (s.startsWith('undeliverable', p)) return 'undeliverable';
+      break;
+  }
+  return STATUSES[s.slice(p, e)];
+}
+
 function parseDelivery(rest: string, ev: MailEvent): boolean {
-  const to = angle(rest, 3);
-  if (!to) return false;
-  ev.recipient = to[0];
-  let p = to[1];
+  // rest starts with "to=<"
+  const toEnd = rest.indexOf('>', 4);
+  if (toEnd < 0) return false;
+  ev.recipient = rest.slice(4, toEnd);
+  let p = toEnd + 1;
   const n = rest.length;
-  // Keys are matched in place (startsWith at p) so the hot path slices only values.
+  // Keys are told apart by their first character, then matched in place, so the hot path
+  // slices only values.
   while (p < n) {
     if (rest.charCodeAt(p) !== 44 || rest.charCodeAt(p + 1) !== 32) return false;
     p += 2;
-    if (rest.startsWith('status=', p)) {
+    const c = rest.charCodeAt(p);
+    if (c === 115 /* s */ && rest.startsWith('status=', p)) {
       p += 7;
       let e = rest.indexOf(' ', p);
       if (e < 0) e = n;
-      const st = STATUSES[rest.slice(p, e)];
+      const st = statusAt(rest, p, e);
       if (st === undefined) return false;
       ev.status = st;
       if (e < n && rest.charCodeAt(e + 1) === 40 && rest.charCodeAt(n - 1) === 41) {
-        analyseReply(rest.slice(e + 2, n - 1), ev);
+        analyseReplyIn(rest, e + 2, n - 1, ev);
       } else if (e < n) {
         ev.reply = rest.slice(e + 1);
       }
       ev.event = 'delivery_attempt';
       return true;
     }
-    if (rest.startsWith('orig_to=<', p)) {
-      const a = angle(rest, p + 8);
-      if (!a) return false;
-      ev.orig_recipient = a[0];
-      p = a[1];
+    if (c === 111 /* o */ && rest.startsWith('orig_to=<', p)) {
+      const a = rest.indexOf('>', p + 9);
+      if (a < 0) return false;
+      ev.orig_recipient = rest.slice(p + 9, a);
+      p = a + 1;
       continue;
     }
     let e = rest.indexOf(', ', p);
     if (e < 0) e = n;
-    if (rest.startsWith('relay=', p)) {
-      const value = rest.slice(p + 6, e);
-      ev.relay = value;
-      const peer = value.indexOf('[') >= 0 ? parsePeer(value, 0) : undefined;
-      if (peer) setRelayPeer(ev, peer);
-    } else if (rest.startsWith('delays=', p)) {
+    if (c === 114 /* r */ && rest.startsWith('relay=', p)) {
+      parseRelay(rest, p + 6, e, ev);
+    } else if (c === 100 /* d */ && rest.startsWith('delays=', p)) {
       const d = parseDelays(rest, p + 7, e);
       if (d !== undefined) ev.delays = d;
-    } else if (rest.startsWith('delay=', p)) {
+    } else if (c === 100 && rest.startsWith('delay=', p)) {
       ev.delay = numAt(rest, p + 6, e);
-    } else if (rest.startsWith('dsn=', p)) {
+    } else if (c === 100 && rest.startsWith('dsn=', p)) {
       ev.dsn = rest.slice(p + 4, e);
-    } else if (rest.startsWith('conn_use=', p)) {
+    } else if (c === 99 /* c */ && rest.startsWith('conn_use=', p)) {
       ev.conn_use = numAt(rest, p + 9, e);
     } else {
       // tls=..., and whatever later Postfix versions add: tolerated, kept.
@@ -374,22 +520,50 @@ function parseDelivery(rest: string, ev: MailEvent): boolean {
   return false;
 }
 
-/** "a/b/c/d" in [p, e) without split(). */
-function parseDelays(s: string, p: number, e: number): Delays | undefined {
-  const v = [0, 0, 0, 0];
-  let k = 0;
-  let start = p;
-  for (let i = p; i <= e; i++) {
-    if (i === e || s.charCodeAt(i) === 47) {
-      if (k > 3) return undefined;
-      const x = numAt(s, start, i);
-      if (x === undefined) return undefined;
-      v[k++] = x;
-      start = i + 1;
-    }
+/** Index of the first '/' in s[p, e), or e. */
+function slashIn(s: string, p: number, e: number): number {
+  const i = s.indexOf('/', p);
+  return i < 0 || i > e ? e : i;
+}
+
+interface RelayInfo {
+  relay: string;
+  peer: Peer | undefined;
+}
+
+/**
+ * Parsed relay= values by their text: a day has a few hundred (MX host and address), logged on
+ * every delivery. A hit hands out the same relay string. Bounded: cleared when full.
+ */
+const relayCache = new Map<string, RelayInfo>();
+const RELAY_CACHE_MAX = 4096;
+
+/** relay=VALUE in s[p, e): relay, and relay_host/_ip/_port (or attrs.relay_socket) when bracketed. */
+function parseRelay(s: string, p: number, e: number, ev: MailEvent): void {
+  const text = s.slice(p, e);
+  let info = relayCache.get(text);
+  if (info === undefined) {
+    const relay = flat(text);
+    info = { relay, peer: relay.indexOf('[') >= 0 ? parsePeer(relay, 0) : undefined };
+    if (relayCache.size >= RELAY_CACHE_MAX) relayCache.clear();
+    relayCache.set(relay, info);
   }
-  if (k !== 4) return undefined;
-  return { before_qmgr: v[0], in_qmgr: v[1], conn_setup: v[2], transmission: v[3] };
+  ev.relay = info.relay;
+  if (info.peer) setRelayPeer(ev, info.peer);
+}
+
+/** "a/b/c/d" in [p, e): exactly four numbers, without split() or an array. */
+function parseDelays(s: string, p: number, e: number): Delays | undefined {
+  const a = slashIn(s, p, e);
+  const b = slashIn(s, a + 1, e);
+  const c = slashIn(s, b + 1, e);
+  if (c >= e || slashIn(s, c + 1, e) < e) return undefined;
+  const v0 = numAt(s, p, a);
+  const v1 = numAt(s, a + 1, b);
+  const v2 = numAt(s, b + 1, c);
+  const v3 = numAt(s, c + 1, e);
+  if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) return undefined;
+  return { before_qmgr: v0, in_qmgr: v1, conn_setup: v2, transmission: v3 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,23 +633,25 @@ function trailingContext(s: string, ev: MailEvent): number {
 
 /** "554 5.7.1 <a@b>: Recipient address rejected: x" -> reply_code, dsn, reason. */
 function replyParts(text: string, ev: MailEvent): void {
-  let t = text;
-  const code = replyCode(t);
+  // Positions first, one slice at the end.
+  let p = 0;
+  const n = text.length;
+  const code = replyCode(text);
   if (code !== undefined) {
     ev.reply_code = code;
-    t = t.slice(4);
+    p = Math.min(4, n);
   }
-  const m = DSN_RE.exec(t);
-  if (m) {
-    ev.dsn = m[1];
-    t = t.slice(m[0].length);
+  const de = dsnEnd(text, p);
+  if (de >= 0) {
+    ev.dsn = text.slice(p, de);
+    p = de === n ? de : de + 1;
   }
   // "<address>: " or "<host[ip]>: " names what was rejected.
-  if (t.charCodeAt(0) === 60) {
-    const e = t.indexOf('>: ');
-    if (e > 0) t = t.slice(e + 3);
+  if (text.charCodeAt(p) === 60) {
+    const e = text.indexOf('>: ', p);
+    if (e > p) p = e + 3;
   }
-  ev.reason = t;
+  ev.reason = p === 0 ? text : text.slice(p);
 }
 
 function setAction(ev: MailEvent, action: string): void {
@@ -520,9 +696,9 @@ function parseWhatsup(s: string, colon: number, ev: MailEvent): boolean {
   let textStart: number;
   if (sp > 0 && sp < c && body.startsWith(' from ', sp)) {
     const peer = parsePeer(body, sp + 6);
-    if (!peer || body.charCodeAt(peer.end) !== 58) return false;
+    if (!peer || body.charCodeAt(sp + 6 + peer.len) !== 58) return false;
     setClient(ev, peer);
-    textStart = peer.end + 2;
+    textStart = sp + 6 + peer.len + 2;
   } else {
     sp = c;
     textStart = c + 2;
@@ -597,7 +773,7 @@ function parseClient(s: string, ev: MailEvent): boolean {
   if (!peer) return false;
   setClient(ev, peer);
   ev.event = 'client';
-  let p = peer.end;
+  let p = 7 + peer.len;
   let method: string | undefined;
   let username: string | undefined;
   while (s.startsWith(', ', p)) {
@@ -644,15 +820,16 @@ function parseAfterFrom(s: string, p: number, ev: MailEvent, type: MailEventType
   ev.smtp_command = stageCommand(where);
   ev.event = type;
   if (action !== undefined) ev.action = action;
-  if (s.startsWith(': ', peer.end)) ev.reason = s.slice(peer.end + 2);
+  const pe = f + 6 + peer.len;
+  if (s.startsWith(': ', pe)) ev.reason = s.slice(pe + 2);
   return true;
 }
 
 /** "warning: H[IP]: SASL LOGIN authentication failed: reason[, sasl_username=u]" */
 function parseSaslFailure(w: string, ev: MailEvent): boolean {
   const peer = parsePeer(w, 0);
-  if (!peer || !w.startsWith(': SASL ', peer.end)) return false;
-  const p = peer.end + 7;
+  if (!peer || !w.startsWith(': SASL ', peer.len)) return false;
+  const p = peer.len + 7;
   const sp = w.indexOf(' ', p);
   if (sp < 0) return false;
   const method = w.slice(p, sp);
@@ -681,7 +858,6 @@ function parseSaslFailure(w: string, ev: MailEvent): boolean {
   return true;
 }
 
-const TLS_RE = /^(\S+) TLS connection established (to|from) (\S*?): (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)(.*)$/;
 const TLS_EXTRA_RE = /(key-exchange|server-signature|server-digest|client-signature|client-digest) (\S+(?: \([^)]*\))?)/g;
 
 /** TLS_EXTRA_RE's names as attribute keys ('-' -> '_'), without a replace() per line. */
@@ -694,23 +870,42 @@ const TLS_EXTRA_KEY: Record<string, string> = {
 };
 
 /**
- * The key/value pairs of a TLS line's tail, cached: tails repeat across sessions ("key-exchange
- * X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"). Values are flat copies.
+ * The attributes of a TLS line's tail, cached: tails repeat across sessions ("key-exchange
+ * X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256"). Each is kept as a
+ * template object that events get a copy of ({...template} is one cheap clone where three
+ * computed-key stores were not). Values are flat copies.
  */
-const tlsExtraCache = new Map<string, readonly string[]>();
+const tlsExtraCache = new Map<string, Record<string, string>>();
 const TLS_EXTRA_CACHE_MAX = 2048;
 
-function tlsExtras(tail: string): readonly string[] {
+/** A tail without known pairs: no attrs at all. */
+const NO_EXTRAS: Record<string, string> = {};
+
+// Consecutive TLS lines nearly always repeat the last tail: one string compare, no hashing.
+let lastTlsTail = '';
+let lastTlsExtras: Record<string, string> = NO_EXTRAS;
+
+function tlsExtras(tail: string): Record<string, string> {
+  if (tail === lastTlsTail) return lastTlsExtras;
   let kv = tlsExtraCache.get(tail);
+  const key = flat(tail);
   if (kv === undefined) {
-    const out: string[] = [];
-    for (const x of tail.matchAll(TLS_EXTRA_RE)) out.push(TLS_EXTRA_KEY[x[1]], (' ' + x[2]).slice(1));
-    kv = out;
+    const out: Record<string, string> = {};
+    let any = false;
+    for (const x of tail.matchAll(TLS_EXTRA_RE)) {
+      out[TLS_EXTRA_KEY[x[1]]] = flat(x[2]);
+      any = true;
+    }
+    kv = any ? out : NO_EXTRAS;
     if (tlsExtraCache.size >= TLS_EXTRA_CACHE_MAX) tlsExtraCache.clear();
-    tlsExtraCache.set((' ' + tail).slice(1), kv);
+    tlsExtraCache.set(key, kv);
   }
+  lastTlsTail = key;
+  lastTlsExtras = kv;
   return kv;
 }
+
+const TLS_RE = /^(\S+) TLS connection established (to|from) (\S*?): (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)(.*)$/;
 
 /** "Trusted TLS connection established to H[IP]:25: TLSv1.3 with cipher X (256/256 bits) ..." */
 function parseTls(s: string, ev: MailEvent): boolean {
@@ -728,8 +923,11 @@ function parseTls(s: string, ev: MailEvent): boolean {
   ev.tls = tls;
   ev.event = 'tls';
   if (m[8]) {
-    const kv = tlsExtras(m[8]);
-    for (let i = 0; i < kv.length; i += 2) setAttr(ev, kv[i], kv[i + 1]);
+    const extras = tlsExtras(m[8]);
+    if (extras !== NO_EXTRAS) {
+      if (ev.attrs === undefined) ev.attrs = { ...extras };
+      else for (const k in extras) ev.attrs[k] = extras[k];
+    }
   }
   return true;
 }
@@ -773,7 +971,8 @@ function parseSmtpd(msg: string, ev: MailEvent): boolean {
         if (!peer) return false;
         setClient(ev, peer);
         ev.event = 'disconnect';
-        if (msg.charCodeAt(peer.end) === 32) parseCommands(msg.slice(peer.end + 1), ev);
+        const pe = 16 + peer.len;
+        if (msg.charCodeAt(pe) === 32) parseCommands(msg.slice(pe + 1), ev);
         return true;
       }
       if (msg.startsWith('discarding EHLO keywords: ')) {
@@ -843,13 +1042,13 @@ function parsePostscreen(msg: string, ev: MailEvent, type: MailEventType): boole
     setAttr(ev, 'bytes', Number(m[1]));
     setAttr(ev, 'after', Number(m[2]));
   } else if ((m = /^after ([\d.]+) from $/.exec(mid))) setAttr(ev, 'after', Number(m[1]));
-  let tail = msg.slice(peer.end);
+  let tail = msg.slice(open + peer.len);
   if (tail.startsWith(' to ')) {
     const local = parsePeer(tail, 4);
     if (local) {
       if (local.ip !== undefined) setAttr(ev, 'server_ip', local.ip);
       if (local.port !== undefined) setAttr(ev, 'server_port', local.port);
-      tail = tail.slice(local.end);
+      tail = tail.slice(4 + local.len);
     }
   }
   if (tail.startsWith(' in ')) {
@@ -956,22 +1155,15 @@ function parseWithQueueId(daemon: string, rest: string, ev: MailEvent): boolean 
       break;
     case 102: // f
       if (rest.startsWith('from=<')) {
-        const a = angle(rest, 5);
-        if (!a) return false;
-        ev.sender = a[0];
-        const tail = rest.slice(a[1]);
-        if (tail === ', status=expired, returned to sender') {
+        const e = rest.indexOf('>', 6);
+        if (e < 0) return false;
+        ev.sender = rest.slice(6, e);
+        if (rest.length - e - 1 === EXPIRED_TAIL.length && rest.startsWith(EXPIRED_TAIL, e + 1)) {
           ev.event = 'expired';
           ev.status = 'expired';
           return true;
         }
-        const m = /^, size=(\d+), nrcpt=(\d+)(?: \((.+)\))?$/.exec(tail);
-        if (!m) return false;
-        ev.size = Number(m[1]);
-        ev.nrcpt = Number(m[2]);
-        if (m[3] !== undefined && m[3] !== 'queue active') setAttr(ev, 'queue', m[3]);
-        ev.event = 'enqueue';
-        return true;
+        return parseEnqueue(rest, e + 1, ev);
       }
       break;
     case 114: // r
@@ -1009,9 +1201,17 @@ function parseWithQueueId(daemon: string, rest: string, ev: MailEvent): boolean 
     case 109: // m
       if (rest.startsWith('message-id=')) {
         ev.event = 'message_id';
-        const id = stripAngles(rest.slice(11));
+        // stripAngles(rest.slice(11)) on bounds: one slice.
+        let a = 11;
+        let b = rest.length;
+        while (a < b && isSpace(rest.charCodeAt(a))) a++;
+        while (b > a && isSpace(rest.charCodeAt(b - 1))) b--;
+        if (rest.charCodeAt(a) === 60 && rest.charCodeAt(b - 1) === 62 && b - a >= 2) {
+          a++;
+          b--;
+        }
         // An empty message-id=<> names nothing: leave message_id unset rather than join on "".
-        if (id !== '') ev.message_id = id;
+        if (b > a) ev.message_id = rest.slice(a, b);
         return true;
       }
       break;
@@ -1077,6 +1277,33 @@ function parseWithQueueId(daemon: string, rest: string, ev: MailEvent): boolean 
   if (ap > 0) return parseWhatsup(rest, ap, ev);
   if (isTlsLine(rest)) return parseTls(rest, ev);
   return false;
+}
+
+const EXPIRED_TAIL = ', status=expired, returned to sender';
+
+/** qmgr ", size=N, nrcpt=N[ (text)]" from p to the end (hand-parsed: the hottest qmgr line). */
+function parseEnqueue(s: string, p: number, ev: MailEvent): boolean {
+  if (!s.startsWith(', size=', p)) return false;
+  const sizeStart = p + 7;
+  const sizeEnd = digitsEnd(s, sizeStart);
+  if (sizeEnd === sizeStart || !s.startsWith(', nrcpt=', sizeEnd)) return false;
+  const nStart = sizeEnd + 8;
+  const nEnd = digitsEnd(s, nStart);
+  if (nEnd === nStart) return false;
+  const n = s.length;
+  // optional " (text)" to the end; the text is one line and not empty
+  let queue = false;
+  if (nEnd !== n) {
+    if (s.charCodeAt(nEnd) !== 32 || s.charCodeAt(nEnd + 1) !== 40 || s.charCodeAt(n - 1) !== 41) return false;
+    const active = n - 1 - (nEnd + 2) === 12 && s.startsWith('queue active', nEnd + 2);
+    if (!active && (n - 1 <= nEnd + 2 || hasLineBreak(s, nEnd + 2, n - 1))) return false;
+    queue = !active;
+  }
+  ev.size = digitsValue(s, sizeStart, sizeEnd);
+  ev.nrcpt = digitsValue(s, nStart, nEnd);
+  if (queue) setAttr(ev, 'queue', s.slice(nEnd + 2, n - 1));
+  ev.event = 'enqueue';
+  return true;
 }
 
 /** smtp/lmtp "lost connection with H[IP] while X" / "conversation with H[IP] timed out while X". */
@@ -1243,9 +1470,9 @@ export function parsePostfixDaemon(daemon: string, msg: string, ev: MailEvent): 
     ev.event = 'info';
     ev.action = 'connect_failed';
     ev.smtp_command = 'CONNECT';
-    if (peer && msg.startsWith(': ', peer.end)) {
+    if (peer && msg.startsWith(': ', 11 + peer.len)) {
       setRelayPeer(ev, peer);
-      ev.reason = msg.slice(peer.end + 2);
+      ev.reason = msg.slice(11 + peer.len + 2);
     } else {
       const c2 = msg.lastIndexOf(': ');
       if (c2 > 11) {

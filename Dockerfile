@@ -19,5 +19,5 @@ COPY pipelines ./pipelines
 COPY samples ./samples
 COPY schemas ./schemas
 EXPOSE 8080
-ENTRYPOINT ["node", "bin/mailsight.js"]
+ENTRYPOINT ["/app/bin/mailsight.js"]
 CMD ["run", "-c", "pipelines/default.yaml"]

@@ -3,10 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { median, percentile, ratio, summarize } from './lib/stats.js';
 import { parsePrometheusText, sumOf } from './lib/prom.js';
 import { cannotReport, exporterAnswers, mtailAnswers, parsePflogsumm, pflogsummAnswers } from './lib/peers.js';
-import { compareAnswers, compareDomains, type ReportLike, type Results } from './lib/results.js';
+import { compareAnswers, compareDomains, type ReportLike, type Results, type SyslogRow } from './lib/results.js';
+import { launcher } from './cases/context.js';
 import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
 import { derive, otelcolDir, parseArgs } from './run.js';
@@ -138,6 +141,43 @@ test('answers, ratios, targets and the markdown table', () => {
   assert.match(md, /\| mailsight report \/ pflogsumm \| 4\.00× \|/);
   assert.match(md, /\| deferred_attempts \| 3 \| 3 \| 1,311 \|/);
   assert.match(md, /\*\*otelcol\*\* \(not measured\): no binary/);
+
+  // The syslog capacity target is judged on the fixed 100,000 lines/s run, not at max rate.
+  const sys = (mode: 'fixed' | 'max', rate: number | null, lps: number, cores: number, p99: number): SyslogRow => ({
+    mode,
+    target_rate: rate,
+    lines: 1_000_000,
+    wall_s: 1_000_000 / lps,
+    lines_per_s: lps,
+    cores,
+    rss_mib: 200,
+    sender_cores: 0.1,
+    drops: 0,
+    refused: 0,
+    latency_ms: { p50: p99 / 2, p99, n: 100 },
+  });
+  const capacity = () => r.targets.find((t) => t.name === 'syslog TCP → metrics at 100,000 lines/s')?.met;
+  r.syslog = [sys('fixed', 100_000, 99_950, 0.7, 300), sys('max', null, 180_000, 1.3, 600)];
+  derive(r);
+  assert.equal(capacity(), true);
+  r.syslog = [sys('fixed', 100_000, 99_950, 1.1, 300), sys('max', null, 180_000, 0.9, 600)];
+  derive(r);
+  assert.equal(capacity(), false, 'over one core at 100,000 lines/s');
+  r.syslog = [sys('fixed', 100_000, 80_000, 0.7, 300)];
+  derive(r);
+  assert.equal(capacity(), false, 'the sender was slowed: not sustained');
+  r.syslog = [sys('fixed', 100_000, 99_950, 0.7, 2500)];
+  derive(r);
+  assert.equal(capacity(), false, 'falling behind: latency grows');
+});
+
+test('the bench runs mailsight with the node flags of its #! line', () => {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mailsight.js');
+  const args = launcher(bin);
+  assert.equal(args[args.length - 1], bin);
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0];
+  for (const flag of args.slice(0, -1)) assert.ok(shebang.includes(` ${flag}`), flag);
+  assert.ok(args.some((a) => a.startsWith('--max-semi-space-size=')), 'bin/mailsight.js sets the young generation');
 });
 
 test('options', () => {

@@ -7,12 +7,12 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, sta
 import { cpus, homedir, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Ctx } from './cases/context.js';
+import { launcher, type Ctx } from './cases/context.js';
 import { runMemory } from './cases/memory.js';
 import { runOtlp } from './cases/otlp.js';
 import { runPeers } from './cases/peers.js';
 import { runReport } from './cases/report.js';
-import { runSyslog } from './cases/syslog.js';
+import { CAPACITY_TARGET_RATE, runSyslog } from './cases/syslog.js';
 import { haveCommand, TIME_BIN } from './lib/measure.js';
 import { compareAnswers, compareDomains, type Machine, type ReportLike, type Results, type TargetRow } from './lib/results.js';
 import { ratio } from './lib/stats.js';
@@ -248,12 +248,22 @@ export function derive(r: Results): void {
   t.push({ name: 'file → report vs pflogsumm', target: '≥ 3× lines/s', measured: rp === null ? '—' : `${fmtNum(rp)}×`, met: rp === null ? null : rp >= 3 });
   const re = ratio(ms, lps('exporter'));
   t.push({ name: 'file → report vs prometheus-postfix-exporter', target: '≥ 2× lines/s', measured: re === null ? '—' : `${fmtNum(re)}×`, met: re === null ? null : re >= 2 });
-  const max = r.syslog.find((s) => s.mode === 'max');
+  const at100k = r.syslog.find((s) => s.mode === 'fixed' && s.target_rate === CAPACITY_TARGET_RATE);
   t.push({
-    name: 'syslog TCP → metrics, max rate',
-    target: '≥ 100,000 lines/s at ≤ 1 core, < 256 MiB RSS',
-    measured: max ? `${fmtInt(max.lines_per_s)} lines/s, ${fmtNum(max.cores)} cores, ${fmtInt(max.rss_mib)} MiB` : '—',
-    met: max ? max.lines_per_s >= 100_000 && max.cores <= 1 && max.rss_mib < 256 : null,
+    name: 'syslog TCP → metrics at 100,000 lines/s',
+    target: 'sustained at ≤ 1 core, < 256 MiB RSS, p99 latency < 1 s',
+    measured: at100k
+      ? `${fmtInt(at100k.lines_per_s)} lines/s, ${fmtNum(at100k.cores)} cores, ${fmtInt(at100k.rss_mib)} MiB, p99 ${at100k.latency_ms.p99 == null ? '—' : fmtInt(at100k.latency_ms.p99)} ms`
+      : '—',
+    // Sustained: the sender kept the rate (block back-pressure would have slowed it) and the
+    // lines' effects reached /metrics within a second, so nothing piled up behind.
+    met: at100k
+      ? at100k.lines_per_s >= 0.98 * CAPACITY_TARGET_RATE &&
+        at100k.cores <= 1 &&
+        at100k.rss_mib < 256 &&
+        at100k.latency_ms.p99 != null &&
+        at100k.latency_ms.p99 < 1000
+      : null,
   });
   const at50k = r.syslog.find((s) => s.mode === 'fixed' && s.target_rate === 50_000);
   t.push({
@@ -320,6 +330,7 @@ async function main(): Promise<void> {
     ctx = {
       root,
       bin: join(root, 'bin', 'mailsight.js'),
+      mailsight: launcher(join(root, 'bin', 'mailsight.js')),
       work: o.work,
       corpus: c.file,
       lines,
@@ -338,6 +349,10 @@ async function main(): Promise<void> {
       log,
     };
   }
+
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  results.machine.tools.mailsight = `${version.version} (run as node ${ctx.mailsight.map((a) => (a === ctx.bin ? 'bin/mailsight.js' : a)).join(' ')})`;
+  log(`mailsight: node ${ctx.mailsight.join(' ')}`);
 
   let mailsight: ReportLike | null = null;
   if (o.cases.includes('report')) {

@@ -1,5 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // Thin launcher: the CLI is compiled from src/cli by `npm run build`.
+//
+// Why the V8 flag: a running pipeline allocates a few hundred MB/s of short-lived lines and
+// events. With V8's default young generation (16 MiB semi-spaces) batches still in flight are
+// promoted to the old generation and collected there: at 100,000 syslog lines/s that doubled
+// the process's CPU (about 0.6 core of GC helper threads) and raised peak RSS; 32 MiB keeps
+// them young. See benchmarks/README.md ("What changed the numbers"). `node bin/mailsight.js`
+// runs without it; `mailsight run` logs the young generation it got.
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(

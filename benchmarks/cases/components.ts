@@ -7,7 +7,7 @@ let cache: Set<string> | undefined;
 
 export function registered(ctx: Ctx): Set<string> {
   if (cache) return cache;
-  const r = spawnSync(process.execPath, [ctx.bin, 'components', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...ctx.mailsight, 'components', '--json'], { encoding: 'utf8', timeout: 60_000 });
   const set = new Set<string>();
   if (r.status === 0) {
     for (const c of JSON.parse(r.stdout) as { kind: string; type: string }[]) set.add(`${c.kind} ${c.type}`);

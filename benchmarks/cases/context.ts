@@ -1,4 +1,5 @@
 // What every case gets from the harness, and the repeat-and-summarise loop they share.
+import { readFileSync } from 'node:fs';
 import type { ReportLike, Results, SkipRow, ThroughputRow } from '../lib/results.js';
 import type { RunMeasure } from '../lib/measure.js';
 import { summarize } from '../lib/stats.js';
@@ -8,6 +9,8 @@ export interface Ctx {
   root: string;
   /** bin/mailsight.js */
   bin: string;
+  /** Node arguments that run mailsight as its users do (see `launcher`); the subcommand follows. */
+  mailsight: string[];
   /** Scratch directory for corpora, configs and peer state. */
   work: string;
   corpus: string;
@@ -29,6 +32,16 @@ export interface Ctx {
   otlpLines: number;
   results: Results;
   log: (s: string) => void;
+}
+
+/**
+ * How a user runs mailsight: bin/mailsight.js with the node flags of its #! line, here on the
+ * harness's own node so every case measures the same runtime.
+ */
+export function launcher(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0];
+  const m = /^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(first);
+  return [...(m ? m[1].split(/\s+/).filter(Boolean) : []), bin];
 }
 
 export function skip(ctx: Ctx, id: string, label: string, status: SkipRow['status'], reason: string): void {

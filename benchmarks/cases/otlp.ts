@@ -76,7 +76,7 @@ export async function runOtlp(ctx: Ctx): Promise<void> {
     const row = await repeatRuns(ctx, 'mailsight-otlp', 'mailsight run: stdin → otlphttp', async () => {
       requests = 0;
       bytes = 0;
-      const m = await timedRun(process.execPath, [ctx.bin, 'run', '-c', cfg], { stdinFile: input, timeoutMs: 30 * 60_000 });
+      const m = await timedRun(process.execPath, [...ctx.mailsight, 'run', '-c', cfg], { stdinFile: input, timeoutMs: 30 * 60_000 });
       // Exiting cleanly without exporting anything is a failure of the case, not a fast run.
       if (m.exit_code === 0 && requests === 0) return { ...m, exit_code: -1, stderr_tail: `the local OTLP receiver got nothing; ${m.stderr_tail}` };
       return m;
@@ -84,7 +84,7 @@ export async function runOtlp(ctx: Ctx): Promise<void> {
     const fileCfg = join(dir, 'pipeline-file.yaml');
     writeFileSync(fileCfg, filePipeline({ path: join(dir, 'events.jsonl'), dataDir: join(dir, 'data-file') }));
     const base = await repeatRuns(ctx, 'mailsight-file', 'mailsight run: stdin → file (baseline)', () =>
-      timedRun(process.execPath, [ctx.bin, 'run', '-c', fileCfg], { stdinFile: input, timeoutMs: 30 * 60_000 }),
+      timedRun(process.execPath, [...ctx.mailsight, 'run', '-c', fileCfg], { stdinFile: input, timeoutMs: 30 * 60_000 }),
     opts);
     base.note = 'the otlp case\'s pipeline with the file exporter instead: separates the exporter\'s cost from the pipeline\'s';
     row.note = `last run: ${requests} OTLP requests, ${(bytes / 1048576).toFixed(1)} MiB to the local receiver; whole process incl. start-up and drain`;

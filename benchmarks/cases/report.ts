@@ -25,7 +25,7 @@ export function reportDiff(want: ReportLike, got: ReportLike): string[] {
 export async function runReport(ctx: Ctx): Promise<ReportLike | null> {
   const out = join(ctx.work, 'mailsight-report.json');
   const row = await repeatRuns(ctx, 'mailsight-report', 'mailsight report --json', () =>
-    timedRun(process.execPath, [ctx.bin, 'report', '--json', ctx.corpus], { stdoutFile: out, timeoutMs: 30 * 60_000 }),
+    timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', ctx.corpus], { stdoutFile: out, timeoutMs: 30 * 60_000 }),
   );
   const report = JSON.parse(readFileSync(out, 'utf8')) as ReportLike;
   const diff = reportDiff(ctx.truth, report);
@@ -33,7 +33,7 @@ export async function runReport(ctx: Ctx): Promise<ReportLike | null> {
   // Sharded over two worker threads: what a second core buys, and proof it changes no answer.
   const out2 = join(ctx.work, 'mailsight-report-2t.json');
   const row2 = await repeatRuns(ctx, 'mailsight-report-2t', 'mailsight report --json --threads 2', () =>
-    timedRun(process.execPath, [ctx.bin, 'report', '--json', '--threads', '2', ctx.corpus], { stdoutFile: out2, timeoutMs: 30 * 60_000 }),
+    timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', '--threads', '2', ctx.corpus], { stdoutFile: out2, timeoutMs: 30 * 60_000 }),
   );
   if (readFileSync(out2, 'utf8') !== readFileSync(out, 'utf8')) row2.note = 'output differs from the one-thread run';
   return report;

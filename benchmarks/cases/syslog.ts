@@ -44,6 +44,13 @@ export function warmupLines(corpusLines: number): number {
 /** The latency target is stated at this rate: it is always measured, whatever --syslog-rate says. */
 export const LATENCY_TARGET_RATE = 50_000;
 
+/**
+ * The capacity target ("100,000 lines/s at ≤ 1 core") is judged at this fixed rate, also always
+ * measured: at max rate the process takes whatever CPU the machine has (GC threads beside the
+ * main one), so its core count says nothing about what 100,000 lines/s costs.
+ */
+export const CAPACITY_TARGET_RATE = 100_000;
+
 interface Sample {
   at_ms: number;
   proc: ProcSample | null;
@@ -111,7 +118,7 @@ async function once(ctx: Ctx, mode: 'fixed' | 'max', rate: number, lines: number
   const [syslogPort, promPort, telemetryPort] = [await freePort(), await freePort(), await freePort()];
   const cfg = join(dir, 'pipeline.yaml');
   writeFileSync(cfg, syslogPipeline({ syslogPort, promPort, telemetryPort, dataDir: join(dir, 'data') }));
-  const ms = spawn(process.execPath, [ctx.bin, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = spawn(process.execPath, [...ctx.mailsight, 'run', '-c', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   ms.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   try {
@@ -194,7 +201,9 @@ export async function runSyslog(ctx: Ctx): Promise<void> {
   const warmup = warmupLines(ctx.lines);
   const left = ctx.lines - warmup;
   const runs: ['fixed' | 'max', number, number][] = [['fixed', ctx.syslogRate, Math.min(left, ctx.syslogRate * ctx.syslogSeconds)]];
-  if (ctx.syslogRate !== LATENCY_TARGET_RATE) runs.push(['fixed', LATENCY_TARGET_RATE, Math.min(left, LATENCY_TARGET_RATE * ctx.syslogSeconds)]);
+  for (const rate of [LATENCY_TARGET_RATE, CAPACITY_TARGET_RATE]) {
+    if (ctx.syslogRate !== rate) runs.push(['fixed', rate, Math.min(left, rate * ctx.syslogSeconds)]);
+  }
   runs.push(['max', 0, left]);
   ctx.log(`  each run: ${warmup} warm-up lines first (not measured), then the measured lines`);
   for (const [mode, rate, lines] of runs) {

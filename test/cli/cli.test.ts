@@ -104,3 +104,25 @@ test('run with a stdin pipeline drains and exits 0 at end of input', () => {
   assert.equal(out.length, input.trim().split('\n').length, 'one debug line per input line');
   assert.match(out[0], /^2026-11-27T22:06:33\.000Z mx1 postfix\/postfix-script\[4586\] .*daemon/);
 });
+
+test('bin/mailsight.js run directly gets the larger young generation; `node bin/mailsight.js` says it did not', () => {
+  const env = { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', NODE_OPTIONS: '' };
+  const direct = spawnSync(bin, ['run', '-c', join('pipelines', 'stdin.yaml')], {
+    encoding: 'utf8',
+    input: '',
+    cwd: repoRoot,
+    timeout: 60_000,
+    env: { ...env, MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+  });
+  assert.equal(direct.status, 0, direct.stderr);
+  assert.doesNotMatch(direct.stderr, /young generation at its default/);
+  const viaNode = spawnSync(process.execPath, [bin, 'run', '-c', join('pipelines', 'stdin.yaml')], {
+    encoding: 'utf8',
+    input: '',
+    cwd: repoRoot,
+    timeout: 60_000,
+    env: { ...env, MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+  });
+  assert.equal(viaNode.status, 0, viaNode.stderr);
+  assert.match(viaNode.stderr, /young generation at its default/);
+});

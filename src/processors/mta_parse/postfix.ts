@@ -565,6 +565,12 @@ function parseDelays(s: string, p: number, e: number): Delays | undefined {
   if (v0 === undefined || v1 === undefined || v2 === undefined || v3 === undefined) return undefined;
   return { before_qmgr: v0, in_qmgr: v1, conn_setup: v2, transmission: v3 };
 }
+// Delays mix integers (V8 Smis) and fractions (doubles). When the first objects this literal
+// made held only integers, its fields were typed Smi, and under a running pipeline the
+// optimised parser then looped: deopt on a fraction ("not a Smi"), reoptimise, deopt again,
+// hundreds of times, a whole core of compiler threads. Making one object with fractions
+// first types the fields as doubles, which take integers without a deopt.
+parseDelays('0.5/0.5/0.5/0.5', 0, 15);
 
 // ---------------------------------------------------------------------------------------------
 // smtpd/postscreen/cleanup "whatsup" lines:

@@ -141,6 +141,13 @@ test('answers, ratios, targets and the markdown table', () => {
   assert.match(md, /\| mailsight report \/ pflogsumm \| 4\.00× \|/);
   assert.match(md, /\| deferred_attempts \| 3 \| 3 \| 1,311 \|/);
   assert.match(md, /\*\*otelcol\*\* \(not measured\): no binary/);
+  r.throughput[0].note = 'first note';
+  r.throughput[1].note = 'second note';
+  const noted = renderMarkdown(r);
+  assert.match(noted, /\| mailsight report --json ¹ \|/);
+  assert.match(noted, /\| pflogsumm ² \|/);
+  assert.match(noted, /^¹ mailsight report --json: first note$/m);
+  assert.match(noted, /^² pflogsumm: second note$/m);
 
   // The syslog capacity target is judged on the fixed 100,000 lines/s run, not at max rate.
   const sys = (mode: 'fixed' | 'max', rate: number | null, lps: number, cores: number, p99: number): SyslogRow => ({

@@ -25,6 +25,8 @@ function table(head: string[], rows: string[][]): string {
   return out.join('\n');
 }
 
+const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
 export function renderMarkdown(r: Results): string {
   const m = r.machine;
   const parts: string[] = [];
@@ -41,11 +43,14 @@ export function renderMarkdown(r: Results): string {
 
   if (r.throughput.length) {
     parts.push('## Whole-file throughput (same corpus, same run)');
+    // One numbered footnote per row that has a note, in row order.
+    const noted = r.throughput.filter((t) => t.note);
+    const mark = (t: (typeof noted)[number]) => SUPERSCRIPT[noted.indexOf(t) + 1] ?? `[${noted.indexOf(t) + 1}]`;
     parts.push(
       table(
         ['case', 'lines/s', 'wall s', 'CPU s', 'cores', 'peak RSS MiB'],
         r.throughput.map((t) => [
-          t.note ? `${t.label} ¹` : t.label,
+          t.note ? `${t.label} ${mark(t)}` : t.label,
           fmtInt(t.lines_per_s),
           fmtSummary(t.wall_s),
           fmtSummary(t.cpu_s),
@@ -54,8 +59,7 @@ export function renderMarkdown(r: Results): string {
         ]),
       ),
     );
-    const notes = r.throughput.filter((t) => t.note).map((t) => `¹ ${t.label}: ${t.note}`);
-    if (notes.length) parts.push(notes.join('\n\n'));
+    if (noted.length) parts.push(noted.map((t) => `${mark(t)} ${t.label}: ${t.note}`).join('\n\n'));
   }
   if (r.ratios.length) {
     parts.push('## Ratios (lines/s, measured in this run)');

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { corpusDir } from '../../test/helpers/paths.js';
 import { reportCommand } from './report.js';
 import type { Report } from '../report/aggregate.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const corpus = join(corpusDir, 'postfix-lab-01.log');
 
@@ -62,7 +63,7 @@ test('report --json on postfix-lab-01.log matches hand-checked counts', async ()
 });
 
 test('report reads .gz and merges several files by time (same counts when split)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsight-report-'));
+  const dir = tempDir('mailsight-report-');
   try {
     const lines = readFileSync(corpus, 'utf8').split('\n');
     const half = Math.floor(lines.length / 2);

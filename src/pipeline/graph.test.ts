@@ -1,16 +1,15 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/loader.js';
 import { Registry } from './registry.js';
 import { Service } from './service.js';
 import { RefusedError } from './component.js';
 import { collected, events, fakeFactories, push, reset, silentLogger } from '../../test/helpers/fakes.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const registry = new Registry(fakeFactories);
-const dataDir = () => mkdtempSync(join(tmpdir(), 'mailsight-graph-'));
+const dataDir = () => tempDir('mailsight-graph-');
 
 function service(yaml: string, listen: string | null = null) {
   const config = parseConfig(yaml + `\n  data_dir: ${dataDir()}\n`, registry, 'g.yaml', {});

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileBlocks, LineSource } from './input.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-input-'));
+const dir = tempDir('mailsight-input-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 // Lines of every length around the 64 KiB block size, non-ASCII text, CRLF, empty lines and

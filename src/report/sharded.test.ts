@@ -4,8 +4,7 @@
 // agree with the parser's queue ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { generateString, type GenOptions } from '../../benchmarks/generator/generate.js';
@@ -16,6 +15,7 @@ import { isLifecycleEvent } from '../processors/correlate/correlator.js';
 import { buildReportSharded } from './sharded.js';
 import { routingKey } from './route.js';
 import { LinkGroups, scanLinks } from './links.js';
+import { tempDir } from '../../test/helpers/tmp.js';
 
 const FAST: Partial<GenOptions> = { minBackoff: 20, maxBackoff: 90, queueRunDelay: 10, maxQueueLifetime: 240, rate: 4 };
 
@@ -26,7 +26,7 @@ const CORPORA: Record<string, Partial<GenOptions>> = {
   'exim fleet': { ...FAST, lines: 15_000, seed: 'shard-4', mta: 'exim', hosts: 2, relayRate: 0.3 },
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-shard-'));
+const dir = tempDir('mailsight-shard-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function corpus(name: string): string {

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const bin = join(repoRoot, 'bin', 'mailsight.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: repoRoot, timeout: 30_000 });
@@ -97,7 +97,7 @@ test('run with a stdin pipeline drains and exits 0 at end of input', () => {
     input,
     cwd: repoRoot,
     timeout: 60_000,
-    env: { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+    env: { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
   });
   assert.equal(r.status, 0, r.stderr);
   const out = r.stdout.trim().split('\n');
@@ -112,7 +112,7 @@ test('bin/mailsight.js run directly gets the larger young generation; `node bin/
     input: '',
     cwd: repoRoot,
     timeout: 60_000,
-    env: { ...env, MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+    env: { ...env, MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
   });
   assert.equal(direct.status, 0, direct.stderr);
   assert.doesNotMatch(direct.stderr, /young generation at its default/);
@@ -121,7 +121,7 @@ test('bin/mailsight.js run directly gets the larger young generation; `node bin/
     input: '',
     cwd: repoRoot,
     timeout: 60_000,
-    env: { ...env, MAILSIGHT_DATA_DIR: mkdtempSync(join(tmpdir(), 'mailsight-stdin-')) },
+    env: { ...env, MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
   });
   assert.equal(viaNode.status, 0, viaNode.stderr);
   assert.match(viaNode.stderr, /young generation at its default/);

@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('embedded demo: metrics, health, traces, clean exit', async () => {
-  const data = mkdtempSync(join(tmpdir(), 'mailsight-demo-'));
+  const data = tempDir('mailsight-demo-');
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mailsight.js'), 'run'], {
     cwd: data,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,13 +4,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { tempDir } from '../helpers/tmp.js';
 
 const LINES = 1_000_000;
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-limits-'));
+const dir = tempDir('mailsight-limits-');
 const file = join(dir, 'big.log');
 const child = join(import.meta.dirname, 'slow_pipeline_child.js');
 

@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineParser } from '../../src/processors/mta_parse/parser.js';
 import { Correlator } from '../../src/processors/correlate/correlator.js';
@@ -13,8 +12,9 @@ import { readSnapshot, writeSnapshot } from '../../src/processors/correlate/stat
 import { ReportAggregator } from '../../src/report/aggregate.js';
 import { buildReport } from '../../src/cli/report.js';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-restart-'));
+const dir = tempDir('mailsight-restart-');
 const log = join(dir, 'gen.log');
 
 test('restart in the middle of a replay: same report', async () => {

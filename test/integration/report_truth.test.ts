@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-truth-'));
+const dir = tempDir('mailsight-truth-');
 const generator = join(repoRoot, 'dist', 'benchmarks', 'generator', 'cli.js');
 const bin = join(repoRoot, 'bin', 'mailsight.js');
 

@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { repoRoot } from '../helpers/paths.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-run-'));
+const dir = tempDir('mailsight-run-');
 const input = join(dir, 'mail.log');
 const output = join(dir, 'out.jsonl');
 const line = (n: number) => `${String(n).padStart(9, '0')} Nov 27 22:06:40 mx1 postfix/qmgr[4590]: 4053316030D: removed\n`;

@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseConfig } from '../../config/loader.js';
 import { Registry } from '../../pipeline/registry.js';
 import { Service } from '../../pipeline/service.js';
 import { forwardFactory } from './factory.js';
 import { collected, fakeFactories, push, reset, silentLogger } from '../../../test/helpers/fakes.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 test('forward joins two pipelines into one and carries acks through', async () => {
   reset();
@@ -18,7 +16,7 @@ processors: { tag/a: { tag: A }, tag/b: { tag: B }, tag: { tag: '.' } }
 connectors: { forward: {} }
 exporters: { collect: {} }
 service:
-  data_dir: ${mkdtempSync(join(tmpdir(), 'mailsight-fwd-'))}
+  data_dir: ${tempDir('mailsight-fwd-')}
   pipelines:
     logs/a: { receivers: [mem/a], processors: [tag/a], exporters: [forward] }
     logs/b: { receivers: [mem/b], processors: [tag/b], exporters: [forward] }

@@ -4,14 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../config/loader.js';
 import { registry } from '../../components.js';
 import { Service } from '../../pipeline/service.js';
 import { silentLogger } from '../../../test/helpers/fakes.js';
 import type { PrometheusExporter } from './prometheus.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 const LOG = `Jan 10 08:00:00 mx1 postfix/smtpd[100]: connect from client.example.net[198.51.100.7]
 Jan 10 08:00:01 mx1 postfix/smtpd[100]: 4A1B2C3D4E: client=client.example.net[198.51.100.7], sasl_method=PLAIN, sasl_username=alice
@@ -34,7 +34,7 @@ interface Run {
 }
 
 async function run(processors: string, extra = ''): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsight-prom-e2e-'));
+  const dir = tempDir('mailsight-prom-e2e-');
   writeFileSync(join(dir, 'mail.log'), LOG);
   const config = parseConfig(
     `

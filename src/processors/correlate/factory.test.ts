@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { Ack } from '../../pipeline/ack.js';
@@ -13,6 +12,7 @@ import { silentLogger, testHost } from '../../../test/helpers/fakes.js';
 import { CorrelateConfig } from './config.js';
 import { correlateFactory } from './factory.js';
 import { attempt, client, enqueue, messageId, removed } from './testing.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 class Sink implements Consumer<LogItem> {
   items: LogItem[] = [];
@@ -51,7 +51,7 @@ async function push(p: Processor<LogItem>, items: LogItem[]): Promise<Ack> {
 
 const dirs: string[] = [];
 function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'mailsight-correlate-'));
+  const d = tempDir('mailsight-correlate-');
   dirs.push(d);
   return d;
 }

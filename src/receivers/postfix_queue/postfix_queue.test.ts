@@ -2,8 +2,7 @@
 // a listing, fail, hang or print garbage. (The real Postfix is in test/integration/postfix_queue.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Ajv } from 'ajv';
@@ -14,11 +13,12 @@ import { SelfTelemetry } from '../../telemetry/component_telemetry.js';
 import { PostfixQueueConfig } from './config.js';
 import { PostfixQueueReceiver, readQueue } from './postfix_queue.js';
 import { postfixQueueReceiverFactory } from './factory.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 const validate = new Ajv({ useDefaults: true, strict: false }).compile(PostfixQueueConfig);
 const host: Host = { dataDir: '.', reportFatal: (e) => { throw e; } };
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const dir = mkdtempSync(join(tmpdir(), 'mailsight-pq-unit-'));
+const dir = tempDir('mailsight-pq-unit-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOW_MS = 1_800_000_000_000;

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Histogram, Registry } from 'prom-client';
 import { parseConfig } from '../../config/loader.js';
@@ -11,6 +9,7 @@ import { factories } from '../../components.js';
 import { collected, fakeFactories, push, reset, silentLogger } from '../../../test/helpers/fakes.js';
 import type { HistogramValue, MetricItem } from '../../model/metrics.js';
 import { toMetricItems } from './convert.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 test("mailsight's own counters flow through a metrics pipeline, with the final figures at shutdown", async () => {
   reset();
@@ -20,7 +19,7 @@ test("mailsight's own counters flow through a metrics pipeline, with the final f
 receivers: { mem: {}, self_metrics: { interval: 1h, include_process: false } }
 exporters: { collect/logs: {}, collect/self: {} }
 service:
-  data_dir: ${mkdtempSync(join(tmpdir(), 'mailsight-self-'))}
+  data_dir: ${tempDir('mailsight-self-')}
   pipelines:
     logs: { receivers: [mem], exporters: [collect/logs] }
     metrics: { receivers: [self_metrics], exporters: [collect/self] }

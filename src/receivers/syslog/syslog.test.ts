@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { pino } from 'pino';
@@ -19,11 +18,12 @@ import { SyslogConfig } from './config.js';
 import { SyslogReceiver, type SyslogInternals } from './syslog.js';
 import { syslogReceiverFactory } from './factory.js';
 import { hasCommand, makeTestPki, type TestPki } from './testing.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 
 const validate = new Ajv({ useDefaults: true, strict: false }).compile(SyslogConfig);
 const host: Host = { dataDir: '.', reportFatal: (e) => { throw e; } };
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tmp = mkdtempSync(join(tmpdir(), 'mailsight-syslog-unit-'));
+const tmp = tempDir('mailsight-syslog-unit-');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 class Collect implements Consumer<LogItem> {

@@ -10,9 +10,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Ajv } from 'ajv';
@@ -23,6 +22,7 @@ import { SelfTelemetry } from '../../../src/telemetry/component_telemetry.js';
 import { PostfixQueueConfig } from '../../../src/receivers/postfix_queue/config.js';
 import { PostfixQueueReceiver } from '../../../src/receivers/postfix_queue/postfix_queue.js';
 import { gate, missing } from '../syslog/prereq.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const SETUP = 'test/integration/postfix_queue/setup.sh';
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'test', 'integration', 'postfix_queue', 'postfix-lab.sh');
@@ -72,7 +72,7 @@ function send(from: string, to: string[]): void {
 
 before(async () => {
   if (skipReason) return;
-  dir = mkdtempSync(join(tmpdir(), 'mailsight-postfix-'));
+  dir = tempDir('mailsight-postfix-');
   etc = join(dir, 'etc');
   const [deferPort, dropPort, closedPort] = [await freePort(), await freePort(), await freePort()];
   // Destinations: 450 at RCPT with a reason text; 421 and disconnect at DATA; nothing on closedPort.

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gate, missing } from '../syslog/prereq.js';
 import { corpusDir, repoRoot } from '../../helpers/paths.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const skip = gate('prometheus PromQL test', missing(['prometheus', 'promtool']), 'test/integration/prometheus/setup.sh');
 
@@ -35,7 +35,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 6
 }
 
 test('PromQL on a real Prometheus equals the report of the same log', { skip }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsight-prom-'));
+  const dir = tempDir('mailsight-prom-');
   const log = join(corpusDir, 'postfix-lab-01.log');
   const [promPort, exporterPort] = [await freePort(), await freePort()];
   const pipeline = join(dir, 'pipeline.yaml');

@@ -8,8 +8,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Ajv } from 'ajv';
@@ -23,6 +23,7 @@ import { makeTestPki, type TestPki } from '../../../src/receivers/syslog/testing
 import { Framer } from '../../../src/processors/mta_parse/header.js';
 import { LineParser } from '../../../src/processors/mta_parse/parser.js';
 import { gate, hasRsyslogGtls, missing } from './prereq.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const SETUP = 'test/integration/syslog/setup.sh';
 const skipReason = (() => {
@@ -81,7 +82,7 @@ const rx: Record<string, Rx> = {};
 
 before(async () => {
   if (skipReason) return;
-  dir = mkdtempSync(join(tmpdir(), 'mailsight-rsyslog-'));
+  dir = tempDir('mailsight-rsyslog-');
   pki = makeTestPki(dir);
   const tls = (client_auth: string) => ({ cert_file: pki.serverCert, key_file: pki.serverKey, ca_file: pki.caCert, client_auth });
   rx.udp = await startReceiver('udp', { protocol: 'udp' });

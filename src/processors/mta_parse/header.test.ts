@@ -92,6 +92,16 @@ const cases: Case[] = [
     want: { time: Date.UTC(2026, 10, 12, 5, 41, 23), host: 'mx1', program: 'postfix/smtpd', pid: 4754, msg: 'connect from x' },
   },
   {
+    name: 'RFC 5424 with an unescaped ] and an escaped quote inside quoted values (lenient)',
+    line: '<34>1 2026-11-12T05:41:23Z mx1 postfix/smtpd 4754 - [meta@1 path="/var/[x]/y" q="say \\"hi]\\""][x@1 y="z"] connect from x',
+    want: { time: Date.UTC(2026, 10, 12, 5, 41, 23), host: 'mx1', program: 'postfix/smtpd', pid: 4754, msg: 'connect from x' },
+  },
+  {
+    name: 'RFC 5424 structured data with a quote never closed: the element ends at its first ]',
+    line: '<34>1 2026-11-12T05:41:23Z mx1 postfix/smtpd 4754 - [meta@1 k="open] connect from x',
+    want: { time: Date.UTC(2026, 10, 12, 5, 41, 23), host: 'mx1', program: 'postfix/smtpd', pid: 4754, msg: 'connect from x' },
+  },
+  {
     name: 'RFC 5424 without PRI, nil procid',
     line: '1 2026-11-12T05:41:23Z mx1 opendkim - - - msg text',
     want: { time: Date.UTC(2026, 10, 12, 5, 41, 23), host: 'mx1', program: 'opendkim', pid: undefined, msg: 'msg text' },

@@ -88,6 +88,37 @@ function fraction(s: string, i: number): [number, number] {
   return [(v / scale) * 1000, j];
 }
 
+/**
+ * Index just after the RFC 5424 STRUCTURED-DATA that starts at p: "-" or one or more
+ * [id k="v" ...] (p itself when there is neither). Inside a quoted value only `"` ends it (`\"`,
+ * `\]`, `\\` are escapes); an unescaped `]` there is invalid RFC 5424 but some senders write
+ * one, and it must not end the element and spill the rest into the message. A quote never
+ * closed ends the element at its first `]` after all. Shared with the syslog receiver.
+ */
+export function structuredDataEnd(s: string, p: number): number {
+  if (s.charCodeAt(p) === 45 /* - */) return p + 1;
+  while (s.charCodeAt(p) === 91 /* [ */) {
+    let i = p + 1;
+    let quoted = false;
+    let firstClose = -1;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c === 92) i += 2;
+      else if (c === 34) {
+        quoted = !quoted;
+        i++;
+      } else if (c === 93) {
+        if (!quoted) break;
+        if (firstClose < 0) firstClose = i;
+        i++;
+      } else i++;
+    }
+    if (i >= s.length && quoted && firstClose >= 0) i = firstClose;
+    p = i + 1;
+  }
+  return p;
+}
+
 /** The pid between brackets [s, e): plain digits inline, anything else as Number() decides. */
 function pidOf(line: string, s: number, e: number): number | undefined {
   if (e <= s) return undefined;
@@ -375,21 +406,7 @@ export class Framer {
       p = e;
     }
     if (line.charCodeAt(p) === 32) p++;
-    // Structured data: "-" or one or more [id k="v" ...] with \] escapes.
-    if (line.charCodeAt(p) === 45) {
-      p++;
-    } else {
-      while (line.charCodeAt(p) === 91) {
-        let i = p + 1;
-        while (i < line.length) {
-          const c = line.charCodeAt(i);
-          if (c === 92) i += 2;
-          else if (c === 93) break;
-          else i++;
-        }
-        p = i + 1;
-      }
-    }
+    p = structuredDataEnd(line, p);
     if (line.charCodeAt(p) === 32) p++;
     if (line.charCodeAt(p) === 0xfeff) p++;
     const nil = (s: string): string => (s === '-' ? '' : s);

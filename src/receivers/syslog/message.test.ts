@@ -166,6 +166,16 @@ const cases: Case[] = [
     msg: '4053316030D: to=<u0@defer.test>',
   },
   {
+    name: 'RFC 5424 with an unescaped ] inside a quoted SD value: the %msg% space after the SD is still removed',
+    in: '<22>1 2026-11-28T01:35:42Z vm postfix/smtp 4762 - [m@1 p="a]b"]  4053316030D: to=<u0@defer.test>',
+    body: '<22>1 2026-11-28T01:35:42Z vm postfix/smtp 4762 - [m@1 p="a]b"] 4053316030D: to=<u0@defer.test>',
+    fix: undefined,
+    host: 'vm',
+    program: 'postfix/smtp',
+    pid: 4762,
+    msg: '4053316030D: to=<u0@defer.test>',
+  },
+  {
     name: 'RFC 5424 invalid timestamp is replaced',
     in: '<22>1 12/11/2026-05:41 mx1 app - - - msg',
     body: '<22>1 2026-11-12T05:41:23.079Z mx1 app - - - msg',

@@ -11,7 +11,7 @@
 //   - a line with neither PRI nor a readable timestamp is not a syslog header we understand:
 //     it is handed on unchanged (raw kept) and counted.
 // Well-formed lines take a fast path that allocates nothing beyond the decoded string.
-import { MONTHS, digits, isDigit } from '../../processors/mta_parse/header.js';
+import { MONTHS, digits, isDigit, structuredDataEnd } from '../../processors/mta_parse/header.js';
 
 export type SyslogFormat = 'auto' | 'rfc3164' | 'rfc5424';
 
@@ -244,19 +244,7 @@ function msgStart(s: string, h: number): number {
     if (e < 0) return -1;
     p = e + 1;
   }
-  if (s.charCodeAt(p) === 45 /* - */) p++;
-  else {
-    while (s.charCodeAt(p) === 91 /* [ */) {
-      let i = p + 1;
-      while (i < s.length) {
-        const c = s.charCodeAt(i);
-        if (c === 92) i += 2;
-        else if (c === 93) break;
-        else i++;
-      }
-      p = i + 1;
-    }
-  }
+  p = structuredDataEnd(s, p);
   if (s.charCodeAt(p) !== 32) return -1;
   return p + 1;
 }

@@ -506,3 +506,41 @@ test('a hop cut off by the end of input still carries the handed-off recipients'
     ['q@gmail.com', undefined],
   ]);
 });
+
+test('eviction follows the LRU order: a message with a later event (> 1 min) moves behind the others', () => {
+  // A at 0, B at 10, C at 20; A gets another event at 100 (past the LRU granularity), so B is
+  // the least recently used when D arrives and max_messages is 3.
+  const { recs } = run([client(0, 'A'), client(10, 'B'), client(20, 'C'), enqueue(100, 'A'), client(110, 'D')], { maxMessages: 3 });
+  assert.deepEqual(
+    recs.map((r) => [r.queue_id, r.incomplete_reason]),
+    [['B', 'evicted']],
+  );
+});
+
+test('open records, snapshots and emitted records carry the latest event time and count', () => {
+  const c = new Correlator({ reorderWindowMs: 0 });
+  for (const e of [client(0, 'A'), messageId(1, 'A', '<a@x>'), enqueue(5, 'A'), attempt(3, 'A', 'bob@gmail.com', 'deferred')]) c.add(e);
+  const [open] = [...c.openRecords()];
+  assert.equal(open.events, 4);
+  assert.equal(open.last_time, at(5));
+  assert.equal(open.start_time, at(0));
+  const snap = JSON.parse(c.snapshotLines()[1]) as { r: MessageRecord };
+  assert.equal(snap.r.events, 4);
+  assert.equal(snap.r.last_time, at(5));
+  c.add(attempt(9, 'A', 'bob@gmail.com', 'sent'));
+  c.add(removed(9, 'A'));
+  c.sweep();
+  const [rec] = c.take();
+  assert.equal(rec.events, 6);
+  assert.equal(rec.last_time, at(9));
+  assert.equal(rec.end_time, at(9));
+});
+
+test('records serialise with the same keys in the same order (absent fields are left out)', () => {
+  const { recs } = run([client(0, 'A'), enqueue(1, 'A'), attempt(2, 'A', 'Bob@Gmail.com', 'deferred'), attempt(9, 'A', 'bob@gmail.com', 'sent'), removed(9, 'A')]);
+  const r = JSON.parse(JSON.stringify(recs[0].recipients[0])) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(r), ['address', 'domain', 'attempts', 'deferrals', 'bounce_class', 'final_status', 'final_time', 'latency_seconds']);
+  const attempts = r.attempts as Record<string, unknown>[];
+  assert.deepEqual(Object.keys(attempts[0]), ['time', 'status', 'relay', 'relay_ip', 'dsn', 'reply', 'reply_code', 'bounce_class']);
+  assert.deepEqual(Object.keys(attempts[1]), ['time', 'status', 'relay', 'relay_ip', 'dsn', 'reply', 'reply_code']);
+});

@@ -169,6 +169,47 @@ class SlotQueue {
   }
 }
 
+/**
+ * The open slots, least recently used first, linked through their own older/newer fields: an
+ * LRU move or an emit costs no hashing and no hash-table tombstones (a Set of slots did). Same
+ * order as the Set it replaced: push appends, and a move is remove + push.
+ */
+class LruList {
+  head: Slot | undefined = undefined;
+  tail: Slot | undefined = undefined;
+  size = 0;
+
+  push(s: Slot): void {
+    s.older = this.tail;
+    s.newer = undefined;
+    if (this.tail !== undefined) this.tail.newer = s;
+    else this.head = s;
+    this.tail = s;
+    this.size++;
+  }
+
+  remove(s: Slot): void {
+    const older = s.older;
+    const newer = s.newer;
+    if (older !== undefined) older.newer = newer;
+    else this.head = newer;
+    if (newer !== undefined) newer.older = older;
+    else this.tail = older;
+    s.older = undefined;
+    s.newer = undefined;
+    this.size--;
+  }
+
+  /** Oldest first. The slot yielded may be removed before the next one is asked for. */
+  *values(): Generator<Slot> {
+    for (let s = this.head; s !== undefined; ) {
+      const newer = s.newer;
+      yield s;
+      s = newer;
+    }
+  }
+}
+
 class HostState {
   clock = -Infinity;
   /** Open messages of this host by queue id. */
@@ -182,7 +223,18 @@ class HostState {
   constructor(readonly name: string) {}
 }
 
-/** Bookkeeping of one open message. A class so that every instance shares one compact shape. */
+// Slot.flags: one bit per flag.
+const F_ENDED = 1;
+const F_FORCED = 2;
+const F_LIVE = 4;
+
+/**
+ * Bookkeeping of one open message. A class so that every instance shares one compact shape.
+ *
+ * It also holds the record's hottest fields (last_time, events), written back by
+ * syncRecord() before the record is seen: records change shape with every optional field, so
+ * each access to a record is a slow megamorphic one, and these are read on every event.
+ */
 class Slot {
   queue = Q_NONE;
   deadline = Infinity;
@@ -190,25 +242,51 @@ class Slot {
   bytes = BYTES_BASE;
   /** Recipients without a final status. */
   nonFinal = 0;
-  /** removed / Completed / deleted / whole-message reject seen. */
-  ended = false;
-  /** Ends without needing every recipient final (deleted, rejected, discarded). */
-  forced = false;
+  /** The three flags below, in one field (a million open slots: 16 bytes each count). */
+  private flags = 0;
   /** May be the next hop of a `queued as` line not seen yet: linger until then. */
   succUntil = 0;
   /** Has deliveries naming `queued as` ids not seen yet: linger until then. */
   predUntil = 0;
   pend: string[] | undefined = undefined;
-  /** In the open set (and its host's map): a flag instead of a Map lookup per check. */
-  live = false;
   /** Neighbours in the host's idle or linger queue. */
   prev: Slot | undefined = undefined;
   next: Slot | undefined = undefined;
+  /** Neighbours in the LRU order of open slots. */
+  older: Slot | undefined = undefined;
+  newer: Slot | undefined = undefined;
+  /** rec.last_time and rec.events while open. */
+  last: number;
+  events: number;
   constructor(
     readonly hs: HostState,
     readonly rec: MessageRecord,
   ) {
     this.lru = rec.start_time;
+    this.last = rec.last_time;
+    this.events = rec.events;
+  }
+
+  /** removed / Completed / deleted / whole-message reject seen. */
+  get ended(): boolean {
+    return (this.flags & F_ENDED) !== 0;
+  }
+  set ended(on: boolean) {
+    this.flags = on ? this.flags | F_ENDED : this.flags & ~F_ENDED;
+  }
+  /** Ends without needing every recipient final (deleted, rejected, discarded). */
+  get forced(): boolean {
+    return (this.flags & F_FORCED) !== 0;
+  }
+  set forced(on: boolean) {
+    this.flags = on ? this.flags | F_FORCED : this.flags & ~F_FORCED;
+  }
+  /** In the open set (and its host's map): a flag instead of a Map lookup per check. */
+  get live(): boolean {
+    return (this.flags & F_LIVE) !== 0;
+  }
+  set live(on: boolean) {
+    this.flags = on ? this.flags | F_LIVE : this.flags & ~F_LIVE;
   }
 }
 
@@ -284,7 +362,7 @@ export class Correlator {
     duplicates: 0,
   };
   /** Open messages in approximate least-recently-used order (front = oldest). */
-  private readonly open = new Set<Slot>();
+  private readonly open = new LruList();
   private readonly hosts = new Map<string, HostState>();
   private lastHost: HostState | undefined = undefined;
   /**
@@ -361,14 +439,15 @@ export class Correlator {
     }
     if (slot === undefined) slot = this.create(ev, hs, qid);
     const rec = slot.rec;
-    if (t < rec.last_time) this.stats.out_of_order++;
+    if (t < slot.last) this.stats.out_of_order++;
     this.apply(slot, code, ev);
-    rec.events++;
-    if (t > rec.last_time) rec.last_time = t;
+    slot.events++;
+    if (t > slot.last) slot.last = t;
     if (t < rec.start_time) rec.start_time = t;
+    if (!slot.live) syncRecord(slot);
     if (t - slot.lru > LRU_GRANULARITY_MS && slot.live) {
-      this.open.delete(slot);
-      this.open.add(slot);
+      this.open.remove(slot);
+      this.open.push(slot);
       slot.lru = t;
     }
     if (slot.live) this.schedule(slot);
@@ -388,12 +467,15 @@ export class Correlator {
     if (this.clock - this.lastAgeScan >= scanEvery) {
       this.lastAgeScan = this.clock;
       const limit = this.clock - this.opts.maxAgeMs;
-      for (const s of this.open.values()) if (s.rec.start_time <= limit) this.emit(s, 'incomplete', 'max_age');
+      for (let s = this.open.head; s !== undefined; ) {
+        const newer = s.newer; // emit() unlinks s
+        if (s.rec.start_time <= limit) this.emit(s, 'incomplete', 'max_age');
+        s = newer;
+      }
     }
     const { maxMessages, maxBytes } = this.opts;
     while (this.open.size > maxMessages || (maxBytes > 0 && this.bytes > maxBytes && this.open.size > 0)) {
-      const first = this.open.values().next().value as Slot;
-      this.emit(first, 'incomplete', 'evicted');
+      this.emit(this.open.head as Slot, 'incomplete', 'evicted');
     }
   }
 
@@ -416,6 +498,7 @@ export class Correlator {
   /** The open messages, with latencies of already-final recipients filled in. */
   *openRecords(): Generator<MessageRecord> {
     for (const s of this.open.values()) {
+      syncRecord(s);
       fillLatencies(s.rec);
       yield s.rec;
     }
@@ -434,6 +517,7 @@ export class Correlator {
   snapshotLines(): string[] {
     const lines: string[] = [JSON.stringify(this.snapshotHeader())];
     for (const s of this.open.values()) {
+      syncRecord(s);
       const o: SlotSnapshot = { r: s.rec };
       if (s.ended) o.e = 1;
       if (s.forced) o.f = 1;
@@ -529,14 +613,14 @@ export class Correlator {
     const rec = slot.rec;
     if (code === Ev.Client || code === Ev.Pickup || code === Ev.Arrival) {
       // After `removed`: a reused queue id (a notice's or hop's id too, which had no client=).
-      if (slot.ended) return t >= (rec.end_time ?? rec.last_time);
+      if (slot.ended) return t >= (rec.end_time ?? slot.last);
       // A second client=/pickup/<= while open: the old lifecycle's end was never logged.
       // Without an earlier one it is this message's own first line arriving late.
-      return rec.origin !== undefined && t > rec.last_time;
+      return rec.origin !== undefined && t > slot.last;
     }
     // MTA-made notices start with cleanup/qmgr lines; with second-resolution timestamps only a
     // strictly later line can tell a reuse from a line of the old lifecycle.
-    return slot.ended && (code === Ev.MessageId || code === Ev.Enqueue) && t > (rec.end_time ?? rec.last_time);
+    return slot.ended && (code === Ev.MessageId || code === Ev.Enqueue) && t > (rec.end_time ?? slot.last);
   }
 
   private create(ev: MailEvent, hs: HostState, qid: string): Slot {
@@ -563,7 +647,7 @@ export class Correlator {
   }
 
   private insert(slot: Slot): void {
-    this.open.add(slot);
+    this.open.push(slot);
     slot.hs.slots.set(slot.rec.queue_id, slot);
     slot.live = true;
   }
@@ -580,7 +664,7 @@ export class Correlator {
           rec.links?.from_queue_id === undefined &&
           (this.opts.hopClients === 'any' || isLoopback(ev.client_ip))
         ) {
-          slot.succUntil = rec.start_time + this.opts.hopWindowMs;
+          slot.succUntil = slot.rec.start_time + this.opts.hopWindowMs;
         }
         break;
       case Ev.Pickup:
@@ -691,7 +775,8 @@ export class Correlator {
 
   private setSender(rec: MessageRecord, ev: MailEvent): void {
     if (ev.sender === undefined) return;
-    rec.sender = own(ev.sender);
+    // qmgr logs the sender again on every queue run: keep the copy already made.
+    if (rec.sender !== ev.sender) rec.sender = own(ev.sender);
     const d = ev.sender_domain ?? domainOf(ev.sender).toLowerCase();
     if (d) rec.sender_domain = this.intern.get(d);
   }
@@ -716,12 +801,16 @@ export class Correlator {
     const address = (ev.recipient ?? '').toLowerCase();
     const list = slot.rec.recipients;
     for (let i = 0; i < list.length; i++) if (list[i].address === address) return list[i];
-    const r: RecipientRecord = { address: own(address), domain: this.intern.get(ev.recipient_domain ?? domainOf(address)) };
-    if (ev.provider !== undefined) r.provider = this.intern.get(ev.provider);
-    if (ev.orig_recipient !== undefined) {
-      const o = ev.orig_recipient.toLowerCase();
-      if (o !== address) r.orig_address = own(o);
-    }
+    const orig = ev.orig_recipient?.toLowerCase();
+    // The fields every recipient gets at once, in JSON order (undefined ones are left out):
+    // `attempts` is always the next one set, so it has its place in the object too.
+    const r: RecipientRecord = {
+      address: own(address),
+      domain: this.intern.get(ev.recipient_domain ?? domainOf(address)),
+      provider: ev.provider === undefined ? undefined : this.intern.get(ev.provider),
+      orig_address: orig === undefined || orig === address ? undefined : own(orig),
+      attempts: undefined,
+    };
     list.push(r);
     slot.nonFinal++;
     const b = BYTES_RECIPIENT + address.length;
@@ -730,19 +819,29 @@ export class Correlator {
     return r;
   }
 
-  private attemptOf(ev: MailEvent, status: DeliveryAttemptRecord['status']): DeliveryAttemptRecord {
-    const a: DeliveryAttemptRecord = { time: ev.time, status };
-    // Relays repeat (the parser hands out shared strings): one shared copy.
-    if (ev.relay !== undefined) a.relay = this.intern.get(ev.relay);
-    if (ev.relay_ip !== undefined) a.relay_ip = this.intern.get(ev.relay_ip);
-    if (ev.dsn !== undefined) a.dsn = this.intern.get(ev.dsn);
+  /**
+   * One object literal with every field, in the order JSON writes them (absent ones stay
+   * undefined, which JSON leaves out): one allocation and one shape, where adding the fields
+   * one by one grew a property array up to three times per attempt. `kept`: the attempt stays
+   * in open state, so its strings must not pin the log line (see own()).
+   */
+  private attemptOf(ev: MailEvent, status: DeliveryAttemptRecord['status'], kept = true): DeliveryAttemptRecord {
     const reply = ev.reply ?? ev.reason;
-    if (reply !== undefined) a.reply = own(reply);
-    if (ev.reply_code !== undefined) a.reply_code = ev.reply_code;
-    if (ev.delays !== undefined) a.delays = ev.delays;
-    if (ev.bounce_class !== undefined) a.bounce_class = ev.bounce_class;
-    if (ev.queued_as !== undefined) a.queued_as = own(ev.queued_as);
-    return a;
+    const { relay, relay_ip, dsn, queued_as } = ev;
+    return {
+      time: ev.time,
+      status,
+      // Relays repeat (the parser hands out shared strings): one shared copy.
+      relay: relay === undefined ? undefined : this.intern.get(relay),
+      relay_ip: relay_ip === undefined ? undefined : this.intern.get(relay_ip),
+      dsn: dsn === undefined ? undefined : this.intern.get(dsn),
+      reply: reply === undefined || !kept ? reply : own(reply),
+      reply_code: ev.reply_code,
+      delays: ev.delays,
+      bounce_class: ev.bounce_class,
+      queued_as: queued_as === undefined || !kept ? queued_as : own(queued_as),
+      tls: undefined, // set by attempt()
+    };
   }
 
   /** Adds the attempt unless an identical one is already there (replayed input). */
@@ -790,7 +889,8 @@ export class Correlator {
     switch (status) {
       case 'sent':
         this.setFinal(slot, r, 'sent', t);
-        if (ev.queued_as !== undefined) this.hop(slot, r, ev.queued_as, t);
+        // The attempt's copy: hop() may keep it (pending hops), the event's slice would pin the line.
+        if (a.queued_as !== undefined) this.hop(slot, r, a.queued_as, t);
         break;
       case 'bounced':
       case 'expired':
@@ -942,7 +1042,7 @@ export class Correlator {
   private schedule(slot: Slot, restoring = false): void {
     const rec = slot.rec;
     if (this.isComplete(slot)) {
-      const until = Math.max(slot.succUntil, slot.predUntil, (rec.end_time ?? rec.last_time) + this.opts.reorderWindowMs);
+      const until = Math.max(slot.succUntil, slot.predUntil, (rec.end_time ?? slot.last) + this.opts.reorderWindowMs);
       if (until <= slot.hs.clock && !restoring) {
         this.emit(slot, 'final');
         return;
@@ -959,11 +1059,11 @@ export class Correlator {
     ) {
       // Looks finished (or never reached the queue manager): only a short silence is allowed.
       // Deferred and held messages are legitimately quiet for hours and wait for max_age.
-      slot.deadline = rec.last_time + this.opts.idleTimeoutMs;
+      slot.deadline = slot.last + this.opts.idleTimeoutMs;
       this.setQueue(slot, Q_IDLE);
       return;
     }
-    slot.deadline = rec.start_time + this.opts.maxAgeMs;
+    slot.deadline = slot.rec.start_time + this.opts.maxAgeMs;
     this.setQueue(slot, Q_NONE);
   }
 
@@ -994,7 +1094,7 @@ export class Correlator {
     const hs = slot.hs;
     if (slot.live) {
       slot.live = false;
-      this.open.delete(slot);
+      this.open.remove(slot);
       hs.slots.delete(rec.queue_id);
     }
     if (slot.queue === Q_IDLE) hs.idle.remove(slot);
@@ -1010,6 +1110,7 @@ export class Correlator {
       slot.pend = undefined;
     }
     this.bytes -= slot.bytes;
+    syncRecord(slot);
     rec.state = state;
     if (reason !== undefined) {
       rec.incomplete_reason = reason;
@@ -1043,7 +1144,8 @@ export class Correlator {
       const r: RecipientRecord = {
         address,
         domain: ev.recipient_domain ?? domainOf(address),
-        attempts: [this.attemptOf(ev, 'rejected')],
+        // Emitted at once, not kept in open state: no copies.
+        attempts: [this.attemptOf(ev, 'rejected', false)],
         final_status: 'rejected',
         final_time: t,
       };
@@ -1069,6 +1171,13 @@ export class Correlator {
     m.set(ev.pid, tls.protocol);
     this.tlsEntries += m.size - before;
   }
+}
+
+/** Write the slot's copies of the hot fields back into its record (before it is seen). */
+function syncRecord(slot: Slot): void {
+  const rec = slot.rec;
+  rec.last_time = slot.last;
+  rec.events = slot.events;
 }
 
 function sameMessage(a: MessageRecord, b: MessageRecord): boolean {

@@ -300,3 +300,75 @@ test('smtp_command vocabulary', () => {
   assert.equal(smtpCommandOf('message body'), 'DATA');
   assert.equal(smtpCommandOf('the initial server greeting'), 'CONNECT');
 });
+
+test('TLS lines: unusual forms', () => {
+  const tlsCases: Array<[string, string, Want]> = [
+    // no peer at all
+    ['postfix/smtpd', 'Anonymous TLS connection established from : TLSv1.2 with cipher AES128-SHA (128/128 bits)',
+      { event: 'tls', tls: { direction: 'inbound', protocol: 'TLSv1.2', cipher: 'AES128-SHA', bits: 128, trust: 'Anonymous' } }],
+    // IPv6 peer with a port
+    ['postfix/smtp', 'Verified TLS connection established to mx6.example.net[2001:db8::25]:25: TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)',
+      { event: 'tls', relay_host: 'mx6.example.net', relay_ip: '2001:db8::25', relay_port: 25, tls: { direction: 'outbound', protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', bits: 128, trust: 'Verified', peer_host: 'mx6.example.net', peer_ip: '2001:db8::25' } }],
+    // a peer without brackets, and a trust word Postfix may add later
+    ['postfix/lmtp', 'Untrusted TLS connection established to private/dovecot-lmtp: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      { event: 'tls', tls: { direction: 'outbound', protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, trust: 'Untrusted' } }],
+    ['postfix/smtp', 'Trusted-ish TLS connection established to [192.0.2.80]:587: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)',
+      { event: 'tls', relay_ip: '192.0.2.80', relay_port: 587, tls: { direction: 'outbound', protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384', bits: 256, trust: 'Trusted-ish', peer_ip: '192.0.2.80' } }],
+    // an extra key=value tail and an unknown word in it: the known pairs are kept, the rest ignored
+    ['postfix/smtpd', 'Anonymous TLS connection established from a.example[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519MLKEM768 server-signature ECDSA (prime256v1) server-digest SHA384 client-signature ECDSA (P-256) client-digest SHA256 foo=bar',
+      { event: 'tls', client_host: 'a.example', client_ip: '192.0.2.1', tls: { direction: 'inbound', protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', bits: 256, trust: 'Anonymous', peer_host: 'a.example', peer_ip: '192.0.2.1' }, attrs: { key_exchange: 'X25519MLKEM768', server_signature: 'ECDSA (prime256v1)', server_digest: 'SHA384', client_signature: 'ECDSA (P-256)', client_digest: 'SHA256' } }],
+    // a tail without known pairs adds no attrs; bits with leading zeros
+    ['postfix/smtpd', 'Anonymous TLS connection established from b.example[192.0.2.2]: TLSv1 with cipher RC4 (0128/00128 bits), whatever',
+      { event: 'tls', client_host: 'b.example', client_ip: '192.0.2.2', tls: { direction: 'inbound', protocol: 'TLSv1', cipher: 'RC4', bits: 128, trust: 'Anonymous', peer_host: 'b.example', peer_ip: '192.0.2.2' } }],
+  ];
+  for (const [program, msg, want] of tlsCases) {
+    const ev = frame(program);
+    assert.equal(parsePostfix(msg, ev), true, msg);
+    assert.deepEqual(ev, { ...frame(program), ...want }, msg);
+  }
+});
+
+test('TLS lines: what the old TLS regex refused is refused, what it took is parsed the same', () => {
+  // The hand scanner must accept exactly the lines this pattern matched.
+  const oracle = /^(\S+) TLS connection established (to|from) (\S*?): (\S+) with cipher (\S+) \((\d+)\/(\d+) bits\)(.*)$/;
+  const good = 'Trusted TLS connection established to mx.example.org[192.0.2.80]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519';
+  const variants = [
+    good,
+    good.replace(' to ', ' via '),
+    good.replace(':25: ', ':25 '),
+    good.replace(':25: ', ':25:\t'),
+    good.replace('Trusted ', 'Trusted\t'),
+    good.replace('TLSv1.3 ', 'TLSv1.3\u00a0'),
+    good.replace('TLSv1.3 ', ''),
+    good.replace(' with cipher ', ' with  cipher '),
+    good.replace('TLS_AES_256_GCM_SHA384 ', 'TLS_AES_256_GCM_SHA384'),
+    good.replace('(256/256 bits)', '(256 bits)'),
+    good.replace('(256/256 bits)', '(/256 bits)'),
+    good.replace('(256/256 bits)', '(256/ bits)'),
+    good.replace('(256/256 bits)', '(256/256 bit)'),
+    good.replace('(256/256 bits)', '(２５６/256 bits)'),
+    good.replace('(256/256 bits)', '(12345678901234567890/256 bits)'),
+    good + '\nnext line',
+    good + '\u2028',
+    good.slice(0, good.indexOf(' key-exchange')),
+    good.replace('mx.example.org[192.0.2.80]:25', 'a:b[::1]:25'),
+    good.replace('mx.example.org[192.0.2.80]:25', 'x'),
+    good.replace('mx.example.org[192.0.2.80]:25: ', ': : '),
+    good.replace('mx.example.org[192.0.2.80]:25: ', ' : '),
+    'Verified TLS connection established from [192.0.2.1]: TLSv1.3 with cipher X (1/2 bits)',
+    'Anonymous TLS connection established from',
+    'Untrusted TLS connection established to : ',
+  ];
+  for (const msg of variants) {
+    const m = oracle.exec(msg);
+    const ev = frame('postfix/smtp');
+    const ok = parsePostfix(msg, ev);
+    assert.equal(ok && ev.event === 'tls', m !== null, JSON.stringify(msg));
+    if (m === null) continue;
+    assert.equal(ev.tls?.direction, m[2] === 'to' ? 'outbound' : 'inbound');
+    assert.equal(ev.tls?.trust, m[1]);
+    assert.equal(ev.tls?.protocol, m[4]);
+    assert.equal(ev.tls?.cipher, m[5]);
+    assert.equal(ev.tls?.bits, Number(m[6]));
+  }
+});

@@ -4,12 +4,19 @@
 // then their answers compared.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, appendFileSync, createReadStream, createWriteStream } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { freePort, haveCommand, httpGet, procSample, stopChild, timedRun, waitExit, waitFor, sleep, type RunMeasure } from '../lib/measure.js';
 import { cannotReport, exporterAnswers, mtailAnswers, parsePflogsumm, pflogsummAnswers, type PeerAnswers } from '../lib/peers.js';
 import { parsePrometheusText } from '../lib/prom.js';
 import { repeatRuns, skip, type Ctx } from './context.js';
+
+/** `~/…` for a path under the home directory: results are shared, the user's home is not theirs. */
+function homeRelative(path: string): string {
+  const home = homedir();
+  return path === home || path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
+}
 
 export const PEER_PACKAGES: Record<string, string> = {
   pflogsumm: 'pflogsumm',
@@ -63,7 +70,7 @@ function prepareMtail(ctx: Ctx): string {
   const src = join(ctx.mtailProgs, 'postfix.mtail');
   if (!existsSync(src)) {
     throw new Error(
-      `no postfix.mtail in ${ctx.mtailProgs} (Debian ships no example programs): save examples/postfix.mtail ` +
+      `no postfix.mtail in ${homeRelative(ctx.mtailProgs)} (Debian ships no example programs): save examples/postfix.mtail ` +
         'from https://github.com/google/mtail there, or pass --mtail-progs DIR',
     );
   }

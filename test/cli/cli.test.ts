@@ -106,23 +106,19 @@ test('run with a stdin pipeline drains and exits 0 at end of input', () => {
 });
 
 test('bin/mailsight.js run directly gets the larger young generation; `node bin/mailsight.js` says it did not', () => {
-  const env = { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', NODE_OPTIONS: '' };
-  const direct = spawnSync(bin, ['run', '-c', join('pipelines', 'stdin.yaml')], {
-    encoding: 'utf8',
-    input: '',
-    cwd: repoRoot,
-    timeout: 60_000,
-    env: { ...env, MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
-  });
+  // The stdin pipeline on empty input: starts, logs, drains, exits.
+  const runEmpty = (cmd: string, args: string[]) =>
+    spawnSync(cmd, [...args, 'run', '-c', join('pipelines', 'stdin.yaml')], {
+      encoding: 'utf8',
+      input: '',
+      cwd: repoRoot,
+      timeout: 60_000,
+      env: { ...process.env, MAILSIGHT_TIMEZONE: 'UTC', NODE_OPTIONS: '', MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
+    });
+  const direct = runEmpty(bin, []);
   assert.equal(direct.status, 0, direct.stderr);
   assert.doesNotMatch(direct.stderr, /young generation at its default/);
-  const viaNode = spawnSync(process.execPath, [bin, 'run', '-c', join('pipelines', 'stdin.yaml')], {
-    encoding: 'utf8',
-    input: '',
-    cwd: repoRoot,
-    timeout: 60_000,
-    env: { ...env, MAILSIGHT_DATA_DIR: tempDir('mailsight-stdin-') },
-  });
+  const viaNode = runEmpty(process.execPath, [bin]);
   assert.equal(viaNode.status, 0, viaNode.stderr);
   assert.match(viaNode.stderr, /young generation at its default/);
 });

@@ -172,7 +172,9 @@ class SlotQueue {
 /**
  * The open slots, least recently used first, linked through their own older/newer fields: an
  * LRU move or an emit costs no hashing and no hash-table tombstones (a Set of slots did). Same
- * order as the Set it replaced: push appends, and a move is remove + push.
+ * order as the Set it replaced: push appends, and a move is remove + push. Not a SlotQueue:
+ * a slot sits in a timer queue and in this list at once, so each needs its own link fields
+ * (named fields, not keys chosen at run time, keep these hot accesses monomorphic).
  */
 class LruList {
   head: Slot | undefined = undefined;

@@ -1,8 +1,9 @@
 // The harness's pure parts on canned outputs captured from the real tools (testdata/README.md):
-// statistics, the results table, and the peer-output parsers. No process is started here.
+// statistics, the results table, and the peer-output parsers; and the corpus split of the
+// two-core ceiling row on a generated corpus. No process is started here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, percentile, ratio, summarize } from './lib/stats.js';
@@ -14,6 +15,10 @@ import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
 import { derive, otelcolDir, parseArgs } from './run.js';
 import { OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
+import { splitLikeShards } from './cases/report.js';
+import { generateString } from './generator/generate.js';
+import { routingKey } from '../src/report/route.js';
+import { tempDir } from '../test/helpers/tmp.js';
 
 // Compiled to dist/benchmarks/: the canned files stay in the source tree.
 const testdata = (f: string) => readFileSync(new URL(`../../benchmarks/testdata/${f}`, import.meta.url), 'utf8');
@@ -232,4 +237,36 @@ test('otelcol peer: filelog + Postfix regex_parser config, its regex, its record
   assert.equal(otelcolAccepted(''), 0);
   assert.equal(otelcolDir({ XDG_CACHE_HOME: '/x' }), '/x/mailsight/otelcol');
   assert.equal(otelcolDir({ XDG_CACHE_HOME: '/x', MAILSIGHT_CACHE_DIR: '/m' }), '/m/otelcol');
+});
+
+test('the two-core ceiling splits the corpus as --threads 2 does: every line once, a queue id and its hand-offs on one side', () => {
+  const { log } = generateString({ lines: 20_000, seed: 'split' });
+  const dir = tempDir('msbench-split-');
+  const corpus = join(dir, 'corpus.log');
+  writeFileSync(corpus, log);
+  const halves = [join(dir, 'a.log'), join(dir, 'b.log')];
+  const counts = splitLikeShards(corpus, halves);
+  const parts = halves.map((h) => readFileSync(h, 'utf8').split('\n').filter(Boolean));
+  const lines = log.split('\n').filter(Boolean);
+  assert.deepEqual(counts, parts.map((p) => p.length));
+  assert.ok(counts[0] > lines.length / 4 && counts[1] > lines.length / 4, `unbalanced: ${counts}`);
+  assert.deepEqual([...parts[0], ...parts[1]].sort(), [...lines].sort());
+  const side = new Map<string, number>();
+  parts.forEach((p, k) =>
+    p.forEach((l) => {
+      const key = routingKey(l);
+      if (key === undefined) return;
+      assert.notEqual(side.get(key), 1 - k, `queue id ${key} on both sides`);
+      side.set(key, k);
+    }),
+  );
+  let hops = 0;
+  for (const l of lines) {
+    const m = / queued as ([0-9A-Za-z]+)\)/.exec(l);
+    const key = routingKey(l);
+    if (!m || key === undefined || !side.has(m[1])) continue;
+    hops++;
+    assert.equal(side.get(m[1]), side.get(key), `hand-off ${key} -> ${m[1]} split`);
+  }
+  assert.ok(hops > 100, `only ${hops} hand-offs in the corpus`);
 });

@@ -242,6 +242,11 @@ export function derive(r: Results): void {
     r.ratios.push({ name: 'mailsight report: --threads 2 / one thread', value: ratio(two, ms) });
     for (const [id, name] of peers.slice(0, 2)) if (lps(id) !== null) r.ratios.push({ name: `mailsight report --threads 2 / ${name}`, value: ratio(two, lps(id)) });
   }
+  if (lps('mailsight-report-split') !== null) {
+    const split = lps('mailsight-report-split');
+    r.ratios.push({ name: 'two one-thread reports on the halves, at once / one thread (two-core ceiling)', value: ratio(split, ms) });
+    if (lps('mailsight-report-2t') !== null) r.ratios.push({ name: 'mailsight report --threads 2 / that ceiling', value: ratio(lps('mailsight-report-2t'), split) });
+  }
   if (lps('mailsight-otlp') !== null) r.ratios.push({ name: 'mailsight run: otlphttp / file exporter', value: ratio(lps('mailsight-otlp'), lps('mailsight-file')) });
   const t: TargetRow[] = [];
   const rp = ratio(ms, lps('pflogsumm'));

@@ -1,8 +1,11 @@
 // Case `report`: file → parse → correlate → report, i.e. `mailsight report --json CORPUS`,
 // timed as a whole process (start-up included, as an operator runs it).
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { timedRun } from '../lib/measure.js';
+import { decodeBlock, fileBlocks } from '../../src/report/input.js';
+import { LinkGroups, scanLinks } from '../../src/report/links.js';
+import { ShardRouter, hashKey } from '../../src/report/route.js';
+import { timedRun, type RunMeasure } from '../lib/measure.js';
 import type { ReportLike } from '../lib/results.js';
 import { repeatRuns, type Ctx } from './context.js';
 
@@ -36,5 +39,75 @@ export async function runReport(ctx: Ctx): Promise<ReportLike | null> {
     timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', '--threads', '2', ctx.corpus], { stdoutFile: out2, timeoutMs: 30 * 60_000 }),
   );
   if (readFileSync(out2, 'utf8') !== readFileSync(out, 'utf8')) row2.note = 'output differs from the one-thread run';
+  await runSplitCeiling(ctx, report);
   return report;
+}
+
+/**
+ * Write the corpus's lines to `files`, split as `report --threads N` splits them (hand-off
+ * chains kept together, then by queue id): the same link scan and router, in this process.
+ */
+export function splitLikeShards(corpus: string, files: string[]): number[] {
+  const n = files.length;
+  const links = new LinkGroups();
+  for (const block of fileBlocks(corpus)) scanLinks(block, (a, b) => links.addFlat([a, b]));
+  const router = new ShardRouter(n, links.groups((root) => hashKey(root) % n));
+  const fds = files.map((f) => openSync(f, 'w'));
+  const counts = files.map(() => 0);
+  try {
+    for (const block of fileBlocks(corpus)) {
+      const text = decodeBlock(block);
+      const parts: string[][] = files.map(() => []);
+      for (let s = 0; s < text.length; ) {
+        let e = text.indexOf('\n', s);
+        if (e < 0) e = text.length;
+        if (e > s) {
+          const k = router.shardOfLine(text, s, e);
+          parts[k].push(text.slice(s, e + 1));
+          counts[k]++;
+        }
+        s = e + 1;
+      }
+      parts.forEach((p, k) => writeSync(fds[k], p.join(''), null, 'latin1'));
+    }
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  return counts;
+}
+
+/**
+ * What any two-thread report could gain on this machine: two one-thread reports run at once,
+ * each on its half of the corpus as --threads 2 splits it, with no reading, routing or link
+ * scan twice and no merge. Wall time is the slower process's, CPU and peak RSS the sum.
+ * The gap between this row and --threads 2 is the sharding's own overhead; the gap between
+ * this row and half the one-thread time is what two busy cores cost each other here.
+ */
+async function runSplitCeiling(ctx: Ctx, whole: ReportLike): Promise<void> {
+  const halves = [0, 1].map((k) => join(ctx.work, `corpus-half${k}.log`));
+  const lines = splitLikeShards(ctx.corpus, halves);
+  const outs = halves.map((_, k) => join(ctx.work, `mailsight-report-half${k}.json`));
+  const row = await repeatRuns(ctx, 'mailsight-report-split', 'two one-thread reports on the two halves, at once', async () => {
+    const ms = await Promise.all(
+      halves.map((h, k) => timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', h], { stdoutFile: outs[k], timeoutMs: 30 * 60_000 })),
+    );
+    return combine(ms);
+  });
+  const messages = outs.reduce((a, o) => a + (JSON.parse(readFileSync(o, 'utf8')) as ReportLike).messages, 0);
+  row.note =
+    `the ceiling of any two-thread report on this machine: the corpus split as --threads 2 splits it (${lines.map((l) => l.toLocaleString('en-US')).join(' + ')} lines), ` +
+    `one process per half started together; wall = the slower one, CPU and RSS summed; no merge` +
+    (messages === whole.messages ? '' : ` (the halves' messages add up to ${messages}, not ${whole.messages})`);
+}
+
+/** Two processes run side by side as one measurement. */
+function combine(ms: RunMeasure[]): RunMeasure {
+  const failed = ms.find((m) => m.exit_code !== 0);
+  return {
+    wall_s: Math.max(...ms.map((m) => m.wall_s)),
+    cpu_s: ms.reduce((a, m) => a + m.cpu_s, 0),
+    rss_mib: ms.reduce((a, m) => a + m.rss_mib, 0),
+    exit_code: failed ? failed.exit_code : 0,
+    stderr_tail: failed ? failed.stderr_tail : '',
+  };
 }

@@ -4,8 +4,9 @@
 // the hop window. Memory stays flat apart from open messages (and one number per delivered
 // recipient for exact latency percentiles).
 // With --threads, one input file is reported on several cores (report/sharded.ts), with the
-// same result. One thread is the default: on the shared 2-vCPU machine the benchmarks ran on,
-// two busy threads each ran at about half speed, so sharding cost CPU without saving time.
+// same result. One thread is the default: on the 2-vCPU machine the benchmarks ran on, two
+// busy engines slow each other ~1.4× (the bench's two-core ceiling row: even two separate
+// processes on the halves gain only ~1.26×), so sharding cost CPU without saving time.
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MailEvent } from '../model/mail_event.js';

@@ -28,7 +28,7 @@ export interface ReportOptions {
 
 /** Below this, thread start-up and the link scan cost more than a second core saves. */
 const AUTO_SHARD_BYTES = 16 << 20;
-/** Every worker reads the whole input: beyond a few, more threads add reading, not speed. */
+/** One thread routes every line to the workers: beyond a few, it is the bottleneck, not the cores. */
 const MAX_AUTO_THREADS = 4;
 
 /** Threads for these inputs: sharding needs one file it can read more than once. */

@@ -1,17 +1,17 @@
 // Which shard a raw log line belongs to, without parsing it: the sharded `report` runs one
-// correlation engine per worker thread, and every worker reads the whole input and keeps only
-// the lines routed to it. What must meet in one engine:
+// correlation engine per worker thread, and its main thread reads the input once and sends
+// each worker the lines routed to it. What must meet in one engine:
 //   - every line of one queue id (the key is the bare queue id, so the same id on two hosts
 //     meets too, which cross-host `queued as` lookups need);
 //   - the queue ids of one hand-off chain (`queued as X`, `forwarded as X`, `250 ... id=X`),
 //     found by a scan of the whole input before routing (links.ts) and merged into one group.
 // Anything else may land anywhere; over-merging only costs balance. Lines without a queue id
 // (connects, NOQUEUE rejects, TLS notes) go round-robin. The extraction is a heuristic; the
-// workers check it against the parser's answer and the report falls back to one thread when it
-// was wrong for a line the correlation engine uses (see sharded.ts).
+// workers check that every event the correlation engine uses reached the shard of the parser's
+// queue id, and the report falls back to one thread when one did not (see sharded.ts).
 //
-// Every worker runs this on every line, so it works on offsets into a block of lines and makes
-// no string unless the key belongs to a linked group.
+// The main thread runs this on every line, so it works on offsets into a block of lines and
+// makes no string unless the key belongs to a linked group.
 
 import { isQueueId } from '../processors/mta_parse/postfix.js';
 
@@ -148,9 +148,6 @@ export class ShardRouter {
   private rr = 0;
   /** Hashes of the grouped keys: most keys are in no group and skip the Map lookup (and its slice). */
   private readonly grouped = new Set<number>();
-  /** Key of the last routed line, as offsets (start -1: none). */
-  private ks = -1;
-  private ke = -1;
 
   constructor(
     readonly shards: number,
@@ -161,32 +158,28 @@ export class ShardRouter {
 
   /** Shard of a queue id. */
   shardOfKey(key: string): number {
-    const g = this.groups.get(key);
-    return g !== undefined ? g : hashKey(key) % this.shards;
+    const h = hashKey(key);
+    if (this.grouped.has(h)) {
+      const g = this.groups.get(key);
+      if (g !== undefined) return g;
+    }
+    return h % this.shards;
   }
 
   /** Shard of the line text[start, end); call once per line, in input order (round-robin state). */
   shardOfLine(text: string, start: number, end: number): number {
     const e = findKey(text, start, end);
     if (e < 0) {
-      this.ks = -1;
       const s = this.rr;
       this.rr = s + 1 === this.shards ? 0 : s + 1;
       return s;
     }
     const a = keyStart;
-    this.ks = a;
-    this.ke = e;
     const h = hashRange(text, a, e);
     if (this.grouped.has(h)) {
       const g = this.groups.get(text.slice(a, e));
       if (g !== undefined) return g;
     }
     return h % this.shards;
-  }
-
-  /** Whether the last routed line's key is `qid` (its text passed again, with its start). */
-  lastKeyIs(text: string, start: number, qid: string): boolean {
-    return this.ks >= 0 && this.ke - this.ks === qid.length && text.startsWith(qid, this.ks - start);
   }
 }

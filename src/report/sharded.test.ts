@@ -121,11 +121,12 @@ test('routingKey on the header forms', () => {
 });
 
 test('a line the router cannot key is caught, and the report falls back to one thread', async () => {
-  // A lifecycle line whose queue id the router does not find (an Exim id after a syslog
-  // continuation marker), among enough ordinary lines to shard.
+  // Lifecycle lines whose queue id the router does not find (an Exim id after a syslog
+  // continuation marker), among enough ordinary lines to shard. Unkeyed lines go round-robin,
+  // so of two in a row one lands on the other shard than the id's, whichever that is.
   const base = generateString({ ...FAST, lines: 3000, seed: 'shard-fallback', mta: 'exim' }).log.trimEnd().split('\n');
   const id = base.map((l) => routingKey(l)).find((k) => k !== undefined) as string;
-  base.push(`Nov 12 23:00:00 mx1 exim[77]: [1/2] ${id} Completed`);
+  base.push(`Nov 12 23:00:00 mx1 exim[77]: [1/2] ${id} Completed`, `Nov 12 23:00:00 mx1 exim[77]: [1/2] ${id} Completed`);
   const file = join(dir, 'fallback.log');
   writeFileSync(file, base.join('\n') + '\n');
   const parsed = new LineParser({ timezone: 'UTC' }).parse(base[base.length - 1]);

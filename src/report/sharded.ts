@@ -1,7 +1,9 @@
 // The report on several cores: worker threads, each with its own parser, correlation engine
 // and aggregator, split the messages between them (route.ts) and their aggregates are merged.
-// Every worker reads the whole input and keeps its share, so no line crosses threads; the
-// only traffic is the link scan's queue-id pairs at the start and one aggregate each at the end.
+// The workers scan byte ranges of the input for hand-off links in parallel; then this thread
+// reads the input once, routes every line and sends each worker its lines in batches (a few in
+// flight per worker, so reading never runs far ahead of parsing); at the end each worker sends
+// one aggregate.
 //
 // The result equals the one-thread report: a message's lines and its hand-off chain meet in one
 // engine, the engines' clocks are raised to the input's before the end-of-input sweep, and the
@@ -12,23 +14,35 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { ReportAggregator, type Report } from './aggregate.js';
 import { LinkGroups } from './links.js';
-import { hashKey } from './route.js';
+import { decodeBlock, inputBlocks } from './input.js';
+import { hashKey, ShardRouter } from './route.js';
 import type { FromShard, ShardSetup, ToShard } from './shard_protocol.js';
 
 export type ShardedOutcome = { report: Report } | { misrouted: number; example: string };
+
+/** Batches of lines sent to a worker and not yet acknowledged, at most. */
+const LINES_IN_FLIGHT = 8;
 
 /** Messages of one worker, awaited one at a time; a crash or an `error` message rejects. */
 class ShardLink {
   private readonly inbox: FromShard[] = [];
   private waiting: { resolve: (m: FromShard) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
+  /** Unacknowledged `lines` batches, and who waits for one to be acknowledged. */
+  private inFlight = 0;
+  private credit: { resolve: () => void; reject: (e: Error) => void } | undefined;
   readonly worker: Worker;
 
   constructor(setup: ShardSetup) {
     this.worker = new Worker(new URL('./shard_worker.js', import.meta.url), { workerData: setup });
     this.worker.on('message', (m: FromShard) => {
       if (m.type === 'error') this.fail(new Error(m.message));
-      else if (this.waiting) {
+      else if (m.type === 'ack') {
+        this.inFlight--;
+        const c = this.credit;
+        this.credit = undefined;
+        c?.resolve();
+      } else if (this.waiting) {
         const w = this.waiting;
         this.waiting = undefined;
         w.resolve(m);
@@ -49,8 +63,21 @@ class ShardLink {
     this.worker.postMessage(m);
   }
 
+  /** Send a batch of lines once fewer than LINES_IN_FLIGHT are unacknowledged. */
+  async sendLines(text: string): Promise<void> {
+    while (this.inFlight >= LINES_IN_FLIGHT) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => (this.credit = { resolve, reject }));
+    }
+    this.inFlight++;
+    this.worker.postMessage({ type: 'lines', text } satisfies ToShard);
+  }
+
   private fail(e: Error): void {
     this.failure ??= e;
+    const c = this.credit;
+    this.credit = undefined;
+    c?.reject(this.failure);
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
@@ -63,6 +90,33 @@ class ShardLink {
 function ranges(file: string, size: number, n: number): ShardSetup['range'][] {
   if (file.endsWith('.gz')) return Array.from({ length: n }, (_, i) => (i === 0 ? 'all' : 'none'));
   return Array.from({ length: n }, (_, i) => [Math.floor((i * size) / n), Math.floor(((i + 1) * size) / n)]);
+}
+
+/**
+ * Read the input once and send every worker its lines, a batch per input block: the same
+ * lines as LineSource takes (empty ones skipped), whole, newline included.
+ */
+async function routeLines(file: string, router: ShardRouter, links: ShardLink[]): Promise<void> {
+  const parts: string[][] = links.map(() => []);
+  for await (const block of inputBlocks(file)) {
+    const text = decodeBlock(block);
+    const end = text.length;
+    for (let s = 0; s < end; ) {
+      let e = text.indexOf('\n', s);
+      if (e < 0) e = end;
+      const next = e + 1;
+      let k = e;
+      if (k > s && text.charCodeAt(k - 1) === 13) k--;
+      if (k > s) parts[router.shardOfLine(text, s, k)].push(e < end ? text.slice(s, next) : text.slice(s, e) + '\n');
+      s = next;
+    }
+    for (let i = 0; i < links.length; i++) {
+      if (parts[i].length === 0) continue;
+      await links[i].sendLines(parts[i].join(''));
+      parts[i] = [];
+    }
+  }
+  for (const l of links) l.send({ type: 'lines-end' });
 }
 
 async function expect<T extends FromShard['type']>(link: ShardLink, type: T): Promise<Extract<FromShard, { type: T }>> {
@@ -95,6 +149,7 @@ export async function buildReportSharded(file: string, opts: { timezone?: string
     const keys = [...groups.keys()];
     const shards = [...groups.values()];
     for (const l of links) l.send({ type: 'route', keys, shards });
+    await routeLines(file, new ShardRouter(n, groups), links);
 
     // 2. Each worker correlates its share; the input's clocks are the maxima over shards.
     const clocks = await Promise.all(links.map((l) => expect(l, 'clocks')));

@@ -34,9 +34,12 @@ service:
 `,
 );
 
+/** Line numbers in the output so far: whole lines only (the exporter may be mid-write). */
 function exported(): number[] {
   if (!existsSync(output)) return [];
-  return readFileSync(output, 'utf8')
+  const text = readFileSync(output, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter(Boolean)
     .map((l) => Number((JSON.parse(l) as { body: string }).body.slice(0, 9)));
@@ -46,10 +49,17 @@ async function runUntil(ready: () => boolean): Promise<{ code: number | null; fi
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'mailsight.js'), 'run', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!ready() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
-  child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const exit = once(child, 'exit') as Promise<[number | null]>;
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!ready() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGTERM');
+  } catch (err) {
+    // Never leave the child running: its stderr pipe would keep this test process alive.
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const [code] = await exit;
   const stopped = stderr
     .split('\n')
     .filter(Boolean)

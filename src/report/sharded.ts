@@ -7,9 +7,9 @@
 //
 // The result equals the one-thread report: a message's lines and its hand-off chain meet in one
 // engine, the engines' clocks are raised to the input's before the end-of-input sweep, and the
-// aggregates merge exactly. Workers check the routing against the parser for every event the
-// engine uses; if the heuristic key extraction was wrong for one, this returns `misrouted` and
-// the caller runs the one-thread report instead.
+// aggregates merge exactly. Workers check that every event the engine uses reached the shard of
+// the parser's queue id; if one did not (the heuristic key search missed its id), this returns
+// `misrouted` and the caller runs the one-thread report instead.
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { ReportAggregator, type Report } from './aggregate.js';

@@ -147,6 +147,7 @@ export class LogMapper {
     }
     set(a, 'mail.queued_as', e.queued_as);
     set(a, 'mail.reason', e.reason !== undefined ? ad.text(e.reason) : undefined);
+    set(a, 'mail.action', e.action);
     if (e.tls) {
       set(a, 'tls.protocol.version', e.tls.protocol);
       set(a, 'tls.cipher', e.tls.cipher);
@@ -158,6 +159,14 @@ export class LogMapper {
       set(a, 'mail.auth.result', e.auth.result);
       set(a, 'mail.auth.domain', e.auth.domain);
       set(a, 'mail.auth.method', e.auth.method);
+    }
+    // What a parser kept beyond the model (Exim's T=/R=, TLS key exchange, milter details):
+    // under mail.attr.*, with addresses in the text handled like every other text.
+    if (e.attrs !== undefined) {
+      for (const k in e.attrs) {
+        const v = e.attrs[k];
+        set(a, `mail.attr.${k}`, typeof v === 'string' ? ad.text(v) : v);
+      }
     }
     const body = e.event === 'unparsed' && e.raw !== undefined ? ad.text(e.raw) : this.eventBody(e);
     return this.base(e.time, observed, resource, eventSeverity(e), body, a, `mail.${e.event}`);

@@ -22,8 +22,8 @@ import { registry } from '../../components.js';
 import { OtlpHttpExporterConfig } from './config.js';
 import { otlpHttpExporterFactory } from './factory.js';
 import { OtlpHttpExporter, signalUrl } from './otlphttp.js';
-import { AddressPolicy, msToHrTime, nanosToMs } from './common.js';
-import { eventSeverity } from './logs.js';
+import { AddressPolicy, msToHrTime, nanosToMs, Resources } from './common.js';
+import { eventSeverity, LogMapper } from './logs.js';
 import { DeltaConverter } from './metrics.js';
 
 const validate = new Ajv({ useDefaults: true, strict: false }).compile(OtlpHttpExporterConfig);
@@ -112,6 +112,19 @@ test('addresses: local part hashed by default (also inside reply texts), kept wh
   assert.equal(h.address(''), '');
   assert.equal(h.text('550 5.1.1 <bob@gmail.com>: unknown'), `550 5.1.1 <${h.address('bob@gmail.com')}>: unknown`);
   assert.equal(new AddressPolicy('keep').text('<bob@gmail.com>'), '<bob@gmail.com>');
+});
+
+test('event logs carry the action and the parser\'s extra attributes (addresses in them hashed like any text)', () => {
+  const mapper = new LogMapper(new Resources({ 'service.name': 'mailsight' }, {}), new AddressPolicy('hash_local_part'), () => 0);
+  const [rec] = mapper.map([
+    ev({ program: 'postfix/bounce', event: 'bounce_notice', action: 'non-delivery', attrs: { notice_to: 'alice@example.org', uid: 1000, key_exchange: 'X25519' } }),
+  ]);
+  const a = rec.attributes;
+  assert.equal(a['mail.action'], 'non-delivery');
+  assert.equal(a['mail.attr.uid'], 1000);
+  assert.equal(a['mail.attr.key_exchange'], 'X25519');
+  assert.equal(a['mail.attr.notice_to'], new AddressPolicy('hash_local_part').address('alice@example.org'));
+  assert.ok(!JSON.stringify(a).includes('alice'), 'no local part in the attributes');
 });
 
 test('delta conversion per series: baseline, differences, resets, up-down counters, histograms, replays', () => {

@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBlock, fileBlocks } from '../../src/report/input.js';
 import { LinkGroups, scanLinks } from '../../src/report/links.js';
-import { ShardRouter, hashKey } from '../../src/report/route.js';
+import { ShardRouter, hashKey, routeBlock } from '../../src/report/route.js';
 import { timedRun, type RunMeasure } from '../lib/measure.js';
 import type { ReportLike } from '../lib/results.js';
 import { repeatRuns, type Ctx } from './context.js';
@@ -56,19 +56,12 @@ export function splitLikeShards(corpus: string, files: string[]): number[] {
   const counts = files.map(() => 0);
   try {
     for (const block of fileBlocks(corpus)) {
-      const text = decodeBlock(block);
       const parts: string[][] = files.map(() => []);
-      for (let s = 0; s < text.length; ) {
-        let e = text.indexOf('\n', s);
-        if (e < 0) e = text.length;
-        if (e > s) {
-          const k = router.shardOfLine(text, s, e);
-          parts[k].push(text.slice(s, e + 1));
-          counts[k]++;
-        }
-        s = e + 1;
-      }
-      parts.forEach((p, k) => writeSync(fds[k], p.join(''), null, 'latin1'));
+      routeBlock(decodeBlock(block), router, parts);
+      parts.forEach((p, k) => {
+        counts[k] += p.length;
+        writeSync(fds[k], p.join(''));
+      });
     }
   } finally {
     for (const fd of fds) closeSync(fd);

@@ -183,3 +183,21 @@ export class ShardRouter {
     return h % this.shards;
   }
 }
+
+/**
+ * Append every line of `text` (a block of whole lines) to the list of the shard it routes to,
+ * newline included: the lines LineSource takes (empty ones skipped; a CR before the newline
+ * is not part of the routing key).
+ */
+export function routeBlock(text: string, router: ShardRouter, parts: string[][]): void {
+  const end = text.length;
+  for (let s = 0; s < end; ) {
+    let e = text.indexOf('\n', s);
+    if (e < 0) e = end;
+    const next = e + 1;
+    let k = e;
+    if (k > s && text.charCodeAt(k - 1) === 13) k--;
+    if (k > s) parts[router.shardOfLine(text, s, k)].push(e < end ? text.slice(s, next) : text.slice(s, e) + '\n');
+    s = next;
+  }
+}

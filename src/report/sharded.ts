@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { ReportAggregator, type Report } from './aggregate.js';
 import { LinkGroups } from './links.js';
 import { decodeBlock, inputBlocks } from './input.js';
-import { hashKey, ShardRouter } from './route.js';
+import { hashKey, routeBlock, ShardRouter } from './route.js';
 import type { FromShard, ShardSetup, ToShard } from './shard_protocol.js';
 
 export type ShardedOutcome = { report: Report } | { misrouted: number; example: string };
@@ -99,17 +99,7 @@ function ranges(file: string, size: number, n: number): ShardSetup['range'][] {
 async function routeLines(file: string, router: ShardRouter, links: ShardLink[]): Promise<void> {
   const parts: string[][] = links.map(() => []);
   for await (const block of inputBlocks(file)) {
-    const text = decodeBlock(block);
-    const end = text.length;
-    for (let s = 0; s < end; ) {
-      let e = text.indexOf('\n', s);
-      if (e < 0) e = end;
-      const next = e + 1;
-      let k = e;
-      if (k > s && text.charCodeAt(k - 1) === 13) k--;
-      if (k > s) parts[router.shardOfLine(text, s, k)].push(e < end ? text.slice(s, next) : text.slice(s, e) + '\n');
-      s = next;
-    }
+    routeBlock(decodeBlock(block), router, parts);
     for (let i = 0; i < links.length; i++) {
       if (parts[i].length === 0) continue;
       await links[i].sendLines(parts[i].join(''));

@@ -73,3 +73,44 @@ export function sumOf(samples: readonly Sample[], name: string, match: Record<st
   }
   return found ? sum : null;
 }
+
+/** One histogram series whose `le="+Inf"` bucket holds fewer observations than its `_count`. */
+export interface HistogramGap {
+  /** Histogram name (without `_bucket`/`_count`). */
+  name: string;
+  /** The series' labels (without `le`). */
+  labels: Record<string, string>;
+  count: number;
+  inf: number;
+}
+
+function seriesKey(name: string, labels: Record<string, string>): string {
+  return `${name}{${Object.keys(labels)
+    .filter((k) => k !== 'le')
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * Histogram series that are not self-consistent: in the exposition format `le="+Inf"` must
+ * equal `_count`, so any gap is observations the tool counted but put in no bucket.
+ */
+export function histogramGaps(samples: readonly Sample[]): HistogramGap[] {
+  const inf = new Map<string, number>();
+  for (const s of samples) {
+    if (s.name.endsWith('_bucket') && s.labels.le === '+Inf') inf.set(seriesKey(s.name.slice(0, -'_bucket'.length), s.labels), s.value);
+  }
+  const out: HistogramGap[] = [];
+  for (const s of samples) {
+    if (!s.name.endsWith('_count')) continue;
+    const name = s.name.slice(0, -'_count'.length);
+    const i = inf.get(seriesKey(name, s.labels));
+    if (i !== undefined && i < s.value) {
+      const labels = { ...s.labels };
+      delete labels.le;
+      out.push({ name, labels, count: s.value, inf: i });
+    }
+  }
+  return out;
+}

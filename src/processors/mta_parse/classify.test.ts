@@ -737,6 +737,16 @@ test('normaliseReply', () => {
     ],
     ['error 123456789 ref', 'error <id> ref'],
     ['ticket 1234567 opened', 'ticket <n> opened'],
+    // at and below the run lengths the passes need (they are skipped below them)
+    ['ref deadbeef done', 'ref <id> done'],
+    ['ref deadbee done', 'ref deadbee done'],
+    ['token aB3dE5gH7jK9 end', 'token <id> end'],
+    ['token aB3dE5gH7jK end', 'token aB3dE5gH7jK end'],
+    ['code 123456 x', 'code <n> x'],
+    ['code 12345 x', 'code 12345 x'],
+    ['msg 1abcDE-000123-AB queued', 'msg <id> queued'],
+    ['msg 1abcDE-00012-AB queued', 'msg <id> queued'],
+    ['id A1b2C3d4E5f6/+_- z', 'id <id>/+_- z'],
   ];
   for (const [input, want] of cases) assert.equal(normaliseReply(input), want, input);
   // length limit

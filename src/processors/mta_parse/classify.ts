@@ -730,8 +730,40 @@ export function normaliseReply(reply: string): string {
 const NORM_CACHE_MAX = 20_000;
 const normCache = new Map<string, string>();
 
-// Each pass is skipped when a literal its regex needs is absent: a cheap indexOf instead of a
-// regex scan that cannot match (the output is the same).
+/**
+ * Longest runs in the text of measureRuns(): [0-9A-Fa-f] (RE_HEX needs 8), [A-Za-z0-9+/_-]
+ * (RE_TOKEN needs 12), digits (RE_LONG_NUMBER needs 6) and [A-Za-z0-9-] (an Exim id is 16).
+ * Module variables: no allocation per call.
+ */
+let hexRun = 0;
+let tokenRun = 0;
+let digitRun = 0;
+let idRun = 0;
+
+function measureRuns(s: string): void {
+  let hex = 0;
+  let token = 0;
+  let digit = 0;
+  let id = 0;
+  hexRun = tokenRun = digitRun = idRun = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57;
+    const lower = c | 32; // ASCII letters fold to lower case
+    const letter = lower >= 97 && lower <= 122;
+    digit = d ? digit + 1 : 0;
+    hex = d || (lower >= 97 && lower <= 102) ? hex + 1 : 0;
+    id = d || letter || c === 45 ? id + 1 : 0;
+    token = d || letter || c === 45 || c === 43 || c === 47 || c === 95 ? token + 1 : 0;
+    if (digit > digitRun) digitRun = digit;
+    if (hex > hexRun) hexRun = hex;
+    if (id > idRun) idRun = id;
+    if (token > tokenRun) tokenRun = token;
+  }
+}
+
+// Each pass is skipped when a literal its regex needs is absent (a cheap indexOf instead of a
+// regex scan that cannot match), or a run it needs is too short: the output is the same.
 function normaliseUncached(reply: string): string {
   let s = unfold(reply);
   if (s.startsWith('host ')) s = s.replace(RE_PREAMBLE, '');
@@ -747,11 +779,14 @@ function normaliseUncached(reply: string): string {
   if (RE_IPV6_HINT.test(s)) s = s.replace(RE_IPV6, '<ip>');
   if (s.indexOf(' - gsmtp') >= 0) s = replaceGsmtpId(s);
   s = s.replace(RE_QUEUED_AS, '$1 <id>');
-  if (s.indexOf('-') >= 0) s = s.replace(RE_EXIM_ID, '<id>');
+  // The passes below replace matches by <...> tokens, which only ever shorten the runs
+  // measured here: a pass whose regex needs a longer run than the text has cannot match.
+  measureRuns(s);
+  if (idRun >= 16 && s.indexOf('-') >= 0) s = s.replace(RE_EXIM_ID, '<id>');
   if (s.indexOf('.') >= 0) s = s.replace(RE_NUMBERED_HOST, '<host>');
-  s = s.replace(RE_HEX, '<id>');
-  s = s.replace(RE_TOKEN, '<id>');
-  s = s.replace(RE_LONG_NUMBER, '<n>');
+  if (hexRun >= 8) s = s.replace(RE_HEX, '<id>');
+  if (tokenRun >= 12) s = s.replace(RE_TOKEN, '<id>');
+  if (digitRun >= 6) s = s.replace(RE_LONG_NUMBER, '<n>');
   if (s.indexOf('<id>') >= 0) s = s.replace(RE_ID_RUN, '<id>');
   s = s.replace(RE_SPACE, ' ').trim();
   return s.length > MAX_NORMALISED ? s.slice(0, MAX_NORMALISED) : s;

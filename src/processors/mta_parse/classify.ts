@@ -740,26 +740,59 @@ let tokenRun = 0;
 let digitRun = 0;
 let idRun = 0;
 
+/** Per ASCII code: 1 digit, 2 hex digit, 4 [A-Za-z0-9-], 8 [A-Za-z0-9+/_-]. */
+const RUN_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[0-9]/.test(ch)) RUN_CLASS[c] |= 1;
+  if (/[0-9A-Fa-f]/.test(ch)) RUN_CLASS[c] |= 2;
+  if (/[A-Za-z0-9-]/.test(ch)) RUN_CLASS[c] |= 4;
+  if (/[A-Za-z0-9+/_-]/.test(ch)) RUN_CLASS[c] |= 8;
+}
+
 function measureRuns(s: string): void {
   let hex = 0;
   let token = 0;
   let digit = 0;
   let id = 0;
-  hexRun = tokenRun = digitRun = idRun = 0;
+  let maxHex = 0;
+  let maxToken = 0;
+  let maxDigit = 0;
+  let maxId = 0;
+  const cls = RUN_CLASS;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const d = c >= 48 && c <= 57;
-    const lower = c | 32; // ASCII letters fold to lower case
-    const letter = lower >= 97 && lower <= 122;
-    digit = d ? digit + 1 : 0;
-    hex = d || (lower >= 97 && lower <= 102) ? hex + 1 : 0;
-    id = d || letter || c === 45 ? id + 1 : 0;
-    token = d || letter || c === 45 || c === 43 || c === 47 || c === 95 ? token + 1 : 0;
-    if (digit > digitRun) digitRun = digit;
-    if (hex > hexRun) hexRun = hex;
-    if (id > idRun) idRun = id;
-    if (token > tokenRun) tokenRun = token;
+    const m = c < 128 ? cls[c] : 0;
+    if (m === 0) {
+      // Most characters end every run: settle the four maxima only here.
+      if (token > maxToken) maxToken = token;
+      if (id > maxId) maxId = id;
+      if (hex > maxHex) maxHex = hex;
+      if (digit > maxDigit) maxDigit = digit;
+      token = id = hex = digit = 0;
+      continue;
+    }
+    token++;
+    if (m & 4) id++;
+    else {
+      if (id > maxId) maxId = id;
+      id = 0;
+    }
+    if (m & 2) hex++;
+    else {
+      if (hex > maxHex) maxHex = hex;
+      hex = 0;
+    }
+    if (m & 1) digit++;
+    else {
+      if (digit > maxDigit) maxDigit = digit;
+      digit = 0;
+    }
   }
+  tokenRun = Math.max(maxToken, token);
+  idRun = Math.max(maxId, id);
+  hexRun = Math.max(maxHex, hex);
+  digitRun = Math.max(maxDigit, digit);
 }
 
 // Each pass is skipped when a literal its regex needs is absent (a cheap indexOf instead of a

@@ -292,6 +292,16 @@ test('answers, ratios, targets and the markdown table', () => {
   assert.equal(r.targets.find((t) => t.name === 'file → report vs pflogsumm')?.met, true);
   assert.equal(r.targets.find((t) => t.name === 'memory per open message')?.met, true);
   assert.equal(r.targets.find((t) => t.name.startsWith('syslog TCP'))?.met, null);
+  // Interleaved pairs, when a peer has them, decide its ratio and target (not the two
+  // cases' medians, which the host's drift between the cases can skew) and are footnoted.
+  const paired: Results = { ...r, throughput: r.throughput.map((t) => ({ ...t })), ratios: [], targets: [] };
+  const pfRow = paired.throughput.find((t) => t.id === 'pflogsumm');
+  assert.ok(pfRow);
+  pfRow.paired = { ratios: [2.5, 2.9, 2.7], median: 2.7, mailsight_wall_s: summarize([1.4, 1.5, 1.6]) };
+  derive(paired);
+  assert.equal(paired.ratios[0].value, 2.7);
+  assert.equal(paired.targets.find((t) => t.name === 'file → report vs pflogsumm')?.met, false);
+  assert.match(renderMarkdown(paired), /pflogsumm: each run came right after a `mailsight report` run \(1\.50 \(1\.40–1\.60\) s\): .* 2\.50×, 2\.90×, 2\.70× \(median 2\.70×/);
   const md = renderMarkdown(r);
   assert.match(md, /Test CPU, 2 cores, 4\.0 GiB RAM/);
   assert.match(md, /\| mailsight report --json \| 1,000 \| 1\.00 \(0\.90–1\.10\) \|/);

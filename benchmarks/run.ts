@@ -251,7 +251,10 @@ export function derive(r: Results): void {
     ['mtail', 'mtail'],
     ['otelcol', 'otelcol filelog'],
   ];
-  r.ratios = peers.filter(([id]) => lps(id) !== null).map(([id, name]) => ({ name: `mailsight report / ${name}`, value: ratio(ms, lps(id)) }));
+  // Against a peer: the median of its interleaved pairs with `mailsight report` when it has
+  // them (immune to the host drifting between the two cases), else the two cases' medians.
+  const vsPeer = (id: string): number | null => r.throughput.find((t) => t.id === id)?.paired?.median ?? ratio(ms, lps(id));
+  r.ratios = peers.filter(([id]) => lps(id) !== null).map(([id, name]) => ({ name: `mailsight report / ${name}`, value: vsPeer(id) }));
   if (lps('mailsight-report-2t') !== null) {
     const two = lps('mailsight-report-2t');
     r.ratios.push({ name: 'mailsight report: --threads 2 / one thread', value: ratio(two, ms) });
@@ -264,9 +267,9 @@ export function derive(r: Results): void {
   }
   if (lps('mailsight-otlp') !== null) r.ratios.push({ name: 'mailsight run: otlphttp / file exporter', value: ratio(lps('mailsight-otlp'), lps('mailsight-file')) });
   const t: TargetRow[] = [];
-  const rp = ratio(ms, lps('pflogsumm'));
+  const rp = lps('pflogsumm') === null ? null : vsPeer('pflogsumm');
   t.push({ name: 'file → report vs pflogsumm', target: '≥ 3× lines/s', measured: rp === null ? '—' : `${fmtNum(rp)}×`, met: rp === null ? null : rp >= 3 });
-  const re = ratio(ms, lps('exporter'));
+  const re = lps('exporter') === null ? null : vsPeer('exporter');
   t.push({ name: 'file → report vs prometheus-postfix-exporter', target: '≥ 2× lines/s', measured: re === null ? '—' : `${fmtNum(re)}×`, met: re === null ? null : re >= 2 });
   const at100k = r.syslog.find((s) => s.mode === 'fixed' && s.target_rate === CAPACITY_TARGET_RATE);
   t.push({

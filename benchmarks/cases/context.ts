@@ -58,17 +58,21 @@ export async function repeatRuns(
   id: string,
   label: string,
   run: (i: number) => Promise<RunMeasure>,
-  o: { lines?: number; warmup?: number } = {},
+  o: { lines?: number; warmup?: number; pairWith?: () => Promise<RunMeasure> } = {},
 ): Promise<ThroughputRow> {
   const ms: RunMeasure[] = [];
   const warmup = o.warmup ?? ctx.warmup;
   const lines = o.lines ?? ctx.lines;
+  const pairs: { mine: RunMeasure; peer: RunMeasure }[] = [];
   for (let i = 0; i < warmup + ctx.repeats; i++) {
-    const m = await run(i);
-    if (m.exit_code !== 0) throw new Error(`exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
     const tag = i < warmup ? 'warm-up' : `run ${i - warmup + 1}/${ctx.repeats}`;
+    // Paired: a `mailsight report` run right before each measured run of this peer.
+    const mine = i >= warmup && o.pairWith ? await checked(await o.pairWith()) : undefined;
+    if (mine) ctx.log(`  (paired) mailsight report --json ${tag}: ${mine.wall_s.toFixed(2)} s wall, ${mine.cpu_s.toFixed(2)} s CPU`);
+    const m = checked(await run(i));
     ctx.log(`  ${label} ${tag}: ${m.wall_s.toFixed(2)} s wall, ${m.cpu_s.toFixed(2)} s CPU, ${Math.round(m.rss_mib)} MiB`);
     if (i >= warmup) ms.push(m);
+    if (mine) pairs.push({ mine, peer: m });
   }
   const wall = summarize(ms.map((m) => m.wall_s));
   const cpu = summarize(ms.map((m) => m.cpu_s));
@@ -82,6 +86,16 @@ export async function repeatRuns(
     lines_per_s: lines / wall.median,
     cores: cpu.median / wall.median,
   };
+  if (pairs.length) {
+    // Same corpus, so the ratio of lines/s is the inverse ratio of wall times.
+    const ratios = pairs.map((p) => p.peer.wall_s / p.mine.wall_s);
+    row.paired = { ratios, median: summarize(ratios).median, mailsight_wall_s: summarize(pairs.map((p) => p.mine.wall_s)) };
+  }
   ctx.results.throughput.push(row);
   return row;
+}
+
+function checked(m: RunMeasure): RunMeasure {
+  if (m.exit_code !== 0) throw new Error(`exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
+  return m;
 }

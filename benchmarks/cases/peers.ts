@@ -25,6 +25,7 @@ import {
 import type { ReportLike } from '../lib/results.js';
 import { parsePrometheusText } from '../lib/prom.js';
 import { repeatRuns, skip, type Ctx } from './context.js';
+import { reportOnce } from './report.js';
 
 /** `~/…` for a path under the home directory: results are shared, the user's home is not theirs. */
 function homeRelative(path: string): string {
@@ -72,9 +73,14 @@ function debVersion(pkg: string): string {
 
 const SENTINEL = 'postfix/benchsentinel';
 
+/** Each measured run of a peer comes right after a `mailsight report` run (see repeatRuns). */
+function pairedWithReport(ctx: Ctx): { pairWith: () => Promise<RunMeasure> } {
+  return { pairWith: () => reportOnce(ctx, join(ctx.work, 'mailsight-report-paired.json')) };
+}
+
 async function pflogsumm(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise<void> {
   const out = join(ctx.work, 'pflogsumm.txt');
-  await repeatRuns(ctx, 'pflogsumm', 'pflogsumm', () => timedRun('pflogsumm', [ctx.corpus], { stdoutFile: out, timeoutMs: 60 * 60_000 }));
+  await repeatRuns(ctx, 'pflogsumm', 'pflogsumm', () => timedRun('pflogsumm', [ctx.corpus], { stdoutFile: out, timeoutMs: 60 * 60_000 }), pairedWithReport(ctx));
   ctx.results.machine.tools.pflogsumm = debVersion('pflogsumm') || version('pflogsumm', ['--version']);
   answers.pflogsumm = pflogsummAnswers(parsePflogsumm(readFileSync(out, 'utf8')));
 }
@@ -126,11 +132,16 @@ async function mtail(ctx: Ctx, answers: Record<string, PeerAnswers>, mailsight: 
     return;
   }
   const out = join(ctx.work, 'mtail.prom');
-  const row = await repeatRuns(ctx, 'mtail', 'mtail --one_shot (postfix.mtail)', () =>
-    timedRun('mtail', ['--progs', prepared.dir, '--logs', ctx.corpus, '--one_shot', '--one_shot_format', 'prometheus', '--logtostderr'], {
-      stdoutFile: out,
-      timeoutMs: 60 * 60_000,
-    }),
+  const row = await repeatRuns(
+    ctx,
+    'mtail',
+    'mtail --one_shot (postfix.mtail)',
+    () =>
+      timedRun('mtail', ['--progs', prepared.dir, '--logs', ctx.corpus, '--one_shot', '--one_shot_format', 'prometheus', '--logtostderr'], {
+        stdoutFile: out,
+        timeoutMs: 60 * 60_000,
+      }),
+    pairedWithReport(ctx),
   );
   row.note =
     'whole process: compiles the program, reads the file from its start, prints every metric at the end' +
@@ -195,7 +206,7 @@ async function exporterOnce(ctx: Ctx, metricsOut: string): Promise<RunMeasure> {
 
 async function exporter(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise<void> {
   const out = join(ctx.work, 'exporter.prom');
-  const row = await repeatRuns(ctx, 'exporter', 'prometheus-postfix-exporter', () => exporterOnce(ctx, out));
+  const row = await repeatRuns(ctx, 'exporter', 'prometheus-postfix-exporter', () => exporterOnce(ctx, out), pairedWithReport(ctx));
   row.note = 'tails the file: timed from the start of appending the corpus until its last line is counted on /metrics (polled every 50 ms)';
   ctx.results.machine.tools['prometheus-postfix-exporter'] = debVersion('prometheus-postfix-exporter');
   const samples = parsePrometheusText(readFileSync(out, 'utf8')).filter((s) => s.labels.service !== 'benchsentinel');
@@ -381,7 +392,7 @@ async function otelcol(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise<
     return;
   }
   mkdirSync(join(ctx.work, 'otelcol'), { recursive: true });
-  const row = await repeatRuns(ctx, 'otelcol', 'otelcol filelog + regex_parser', () => otelcolOnce(ctx, bin, names));
+  const row = await repeatRuns(ctx, 'otelcol', 'otelcol filelog + regex_parser', () => otelcolOnce(ctx, bin, names), pairedWithReport(ctx));
   row.note = `one Postfix regex_parser per line, ${names.exporter} exporter; timed from process start (start-up included) until otelcol_receiver_accepted_log_records reaches the corpus line count (polled every 50 ms)`;
   ctx.results.machine.tools.otelcol = version(bin, ['--version']);
   answers.otelcol = otelcolAnswers();

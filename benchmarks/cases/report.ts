@@ -25,11 +25,14 @@ export function reportDiff(want: ReportLike, got: ReportLike): string[] {
   return out;
 }
 
+/** One timed `mailsight report --json` of the corpus, its output to `out`. */
+export function reportOnce(ctx: Ctx, out: string): Promise<RunMeasure> {
+  return timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', ctx.corpus], { stdoutFile: out, timeoutMs: 30 * 60_000 });
+}
+
 export async function runReport(ctx: Ctx): Promise<ReportLike | null> {
   const out = join(ctx.work, 'mailsight-report.json');
-  const row = await repeatRuns(ctx, 'mailsight-report', 'mailsight report --json', () =>
-    timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', ctx.corpus], { stdoutFile: out, timeoutMs: 30 * 60_000 }),
-  );
+  const row = await repeatRuns(ctx, 'mailsight-report', 'mailsight report --json', () => reportOnce(ctx, out));
   const report = JSON.parse(readFileSync(out, 'utf8')) as ReportLike;
   const diff = reportDiff(ctx.truth, report);
   if (diff.length) row.note = `differs from the ground truth on ${diff.length} key(s), e.g. ${diff.slice(0, 2).join('; ')}`;

@@ -36,6 +36,12 @@ export interface ThroughputRow {
   /** median CPU time / median wall time. */
   cores: number;
   note?: string;
+  /**
+   * A peer's runs interleaved with `mailsight report` runs on the same corpus (report, peer,
+   * report, peer, ...): the ratio of their lines/s pair by pair, so that the host's drift
+   * between the report case and the peers case does not enter the comparison.
+   */
+  paired?: { ratios: number[]; median: number; mailsight_wall_s: Summary };
 }
 
 export interface SkipRow {

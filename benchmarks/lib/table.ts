@@ -43,14 +43,21 @@ export function renderMarkdown(r: Results): string {
 
   if (r.throughput.length) {
     parts.push('## Whole-file throughput (same corpus, same run)');
-    // One numbered footnote per row that has a note, in row order.
-    const noted = r.throughput.filter((t) => t.note);
+    // One numbered footnote per row that has a note or interleaved pairs, in row order.
+    const noteOf = (t: (typeof r.throughput)[number]): string | undefined => {
+      const p = t.paired;
+      const pairs = p
+        ? `each run came right after a \`mailsight report\` run (${fmtSummary(p.mailsight_wall_s)} s): mailsight's lines/s over this one, pair by pair, ${p.ratios.map((x) => `${fmtNum(x)}×`).join(', ')} (median ${fmtNum(p.median)}×, the ratio used below)`
+        : undefined;
+      return t.note && pairs ? `${t.note}; ${pairs}` : (t.note ?? pairs);
+    };
+    const noted = r.throughput.filter((t) => noteOf(t) !== undefined);
     const mark = (t: (typeof noted)[number]) => SUPERSCRIPT[noted.indexOf(t) + 1] ?? `[${noted.indexOf(t) + 1}]`;
     parts.push(
       table(
         ['case', 'lines/s', 'wall s', 'CPU s', 'cores', 'peak RSS MiB'],
         r.throughput.map((t) => [
-          t.note ? `${t.label} ${mark(t)}` : t.label,
+          noteOf(t) !== undefined ? `${t.label} ${mark(t)}` : t.label,
           fmtInt(t.lines_per_s),
           fmtSummary(t.wall_s),
           fmtSummary(t.cpu_s),
@@ -59,7 +66,7 @@ export function renderMarkdown(r: Results): string {
         ]),
       ),
     );
-    if (noted.length) parts.push(noted.map((t) => `${mark(t)} ${t.label}: ${t.note}`).join('\n\n'));
+    if (noted.length) parts.push(noted.map((t) => `${mark(t)} ${t.label}: ${noteOf(t)}`).join('\n\n'));
   }
   if (r.ratios.length) {
     parts.push('## Ratios (lines/s, measured in this run)');

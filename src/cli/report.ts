@@ -6,7 +6,8 @@
 // With --threads, one input file is reported on several cores (report/sharded.ts), with the
 // same result. One thread is the default: on the 2-vCPU machine the benchmarks ran on, two
 // busy engines slow each other ~1.4× (the bench's two-core ceiling row: even two separate
-// processes on the halves gain only ~1.26×), so sharding cost CPU without saving time.
+// processes on the halves gain only 1.3–1.5×), so two threads gain at most ~1.1× here, for
+// 1.4× the CPU and 2.7× the memory.
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MailEvent } from '../model/mail_event.js';

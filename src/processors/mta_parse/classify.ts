@@ -243,9 +243,17 @@ for (let c = 65; c <= 90; c++) SYM[c] = SYM[c + 32]; // ASCII case folding
 SYM[9] = SYM[10] = SYM[13] = SPACE_SYM;
 
 const NSYM = nSym;
+/** DELTA entries: the next state, with this bit set when that state has outputs. */
+const HAS_OUTPUT = 0x8000;
+const STATE_MASK = 0x7fff;
 const { delta: DELTA, outStart: OUT_START, outPat: OUT_PAT } = buildAutomaton();
 
-function buildAutomaton(): { delta: Int32Array; outStart: Int32Array; outPat: Int32Array } {
+/**
+ * The Aho-Corasick automaton of every text-rule phrase, as a dense transition table. 16-bit
+ * entries with the output flag inside: the table (~5k states × ~50 symbols) is half the size
+ * of 32-bit entries, so more of it stays in cache, and a step needs one load, not two.
+ */
+function buildAutomaton(): { delta: Uint16Array; outStart: Int32Array; outPat: Int32Array } {
   const children: Map<number, number>[] = [new Map()];
   const own: number[][] = [[]];
   for (const [p, id] of patternIds) {
@@ -300,7 +308,13 @@ function buildAutomaton(): { delta: Int32Array; outStart: Int32Array; outPat: In
   outStart[n] = total;
   const outPat = new Int32Array(total);
   for (let s = 0; s < n; s++) outPat.set(outputs[s], outStart[s]);
-  return { delta, outStart, outPat };
+  if (n > STATE_MASK + 1) throw new Error(`bounce rules: ${n} automaton states, more than ${STATE_MASK + 1}`);
+  const packed = new Uint16Array(delta.length);
+  for (let i = 0; i < delta.length; i++) {
+    const t = delta[i];
+    packed[i] = outStart[t] !== outStart[t + 1] ? t | HAS_OUTPUT : t;
+  }
+  return { delta: packed, outStart, outPat };
 }
 
 // Per-call scratch, reused: stamps instead of clearing (single-threaded, no re-entrancy).
@@ -325,10 +339,9 @@ function scan(s: string, start: number, codeAt: number): void {
   const delta = DELTA;
   const sym = SYM;
   const nsym = NSYM;
-  const outStart = OUT_START;
   const spaceSym = SPACE_SYM;
   const len = s.length;
-  let state = delta[spaceSym]; // a virtual leading space lets " spam " match at the start
+  let state = delta[spaceSym] & STATE_MASK; // a virtual leading space lets " spam " match at the start
   let prevSpace = true;
   for (let i = start; i < len; i++) {
     let c = s.charCodeAt(i);
@@ -354,12 +367,14 @@ function scan(s: string, start: number, codeAt: number): void {
     } else {
       prevSpace = false;
     }
-    state = delta[state * nsym + (c < 128 ? sym[c] : 0)];
-    if (outStart[state] !== outStart[state + 1]) collect(state);
+    const d = delta[state * nsym + (c < 128 ? sym[c] : 0)];
+    state = d & STATE_MASK;
+    if (d > STATE_MASK) collect(state);
   }
   if (!prevSpace) {
-    state = delta[state * nsym + spaceSym]; // virtual trailing space
-    if (outStart[state] !== outStart[state + 1]) collect(state);
+    const d = delta[state * nsym + spaceSym]; // virtual trailing space
+    state = d & STATE_MASK;
+    if (d > STATE_MASK) collect(state);
   }
 }
 

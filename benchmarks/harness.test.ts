@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, percentile, ratio, summarize } from './lib/stats.js';
@@ -20,12 +21,12 @@ import {
   parsePflogsumm,
   pflogsummAnswers,
 } from './lib/peers.js';
-import { compareAnswers, compareDomains, type ReportLike, type Results, type SyslogRow } from './lib/results.js';
+import { compareAllDomains, compareAnswers, compareDomains, type ReportLike, type Results, type SyslogRow } from './lib/results.js';
 import { launcher } from './cases/context.js';
 import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
-import { derive, otelcolDir, parseArgs } from './run.js';
-import { OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
+import { countLines, derive, otelcolDir, parseArgs } from './run.js';
+import { endsWithNewline, OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
 import { splitLikeShards } from './cases/report.js';
 import { generateString } from './generator/generate.js';
 import { routingKey } from '../src/report/route.js';
@@ -274,7 +275,7 @@ test('answers, ratios, targets and the markdown table', () => {
     finished_at: '2026-01-01T00:01:00Z',
     machine: { cpu: 'Test CPU', cores: 2, memory_gib: 4, node: 'v20.0.0', os: 'Linux', tools: { pflogsumm: '1.1.5' } },
     options: { lines: 1000, seed: '1', repeats: 3, warmup: 1, cases: ['report', 'peers'], quick: false },
-    corpus: { lines: 1000, bytes: 160_000, messages: 10, recipients: 12 },
+    corpus: { source: 'generator', seed: '1', lines: 1000, bytes: 160_000, messages: 10, recipients: 12 },
     throughput: [row('mailsight-report', 'mailsight report --json', [1, 1.1, 0.9]), row('pflogsumm', 'pflogsumm', [4, 4.2, 3.9])],
     ratios: [],
     syslog: [],
@@ -365,6 +366,92 @@ test('options', () => {
   assert.equal(q.warmup, 0);
   assert.throws(() => parseArgs(['--cases', 'nope'], '/repo'), /unknown case/);
   assert.throws(() => parseArgs(['--bogus'], '/repo'), /unknown option/);
+  assert.equal(o.corpus, undefined);
+});
+
+test('--corpus: a user log file instead of the generator, its lines counted as mailsight counts them', async () => {
+  const dir = tempDir('msbench-corpus-');
+  const file = join(dir, 'mail.log');
+  // CRLF, empty lines (and one of only a CR), a last line without a newline.
+  writeFileSync(file, 'Nov 12 05:40:00 mx1 postfix/smtpd[1]: a\r\n\nNov 12 05:40:01 mx1 postfix/smtpd[1]: b\n\r\n\nNov 12 05:40:02 mx1 postfix/qmgr[2]: c');
+  const o = parseArgs(['--corpus', file, '--lines', '5000', '--cases', 'report,peers'], '/repo');
+  assert.equal(o.corpus, file);
+  assert.equal(await countLines(file), 3);
+  assert.equal(endsWithNewline(file), false);
+  writeFileSync(file, 'x\n\n' + 'y'.repeat(200_000) + '\n');
+  assert.equal(await countLines(file), 2);
+  assert.equal(endsWithNewline(file), true);
+  assert.equal(parseArgs(['--corpus', file], dir).corpus, file);
+
+  const missing = join(dir, 'nope.log');
+  assert.throws(() => parseArgs(['--corpus', missing], '/repo'), (e: Error) => e.message.includes(missing) && /no such file/.test(e.message));
+  const empty = join(dir, 'empty.log');
+  writeFileSync(empty, '');
+  assert.throws(() => parseArgs(['--corpus', empty], '/repo'), (e: Error) => e.message.includes(empty) && /empty/.test(e.message));
+  assert.throws(() => parseArgs(['--corpus', dir], '/repo'), /not a file/);
+  const gz = join(dir, 'mail.log.gz');
+  writeFileSync(gz, gzipSync('x\n'));
+  assert.throws(() => parseArgs(['--corpus', gz], '/repo'), /gzip/);
+  assert.throws(() => parseArgs(['--corpus'], '/repo'), /--corpus: expected a log file/);
+});
+
+test('no ground truth (user corpus): answers show —, per-domain against mailsight, the corpus by base name', () => {
+  const mine = report(11, 3);
+  mine.by_domain['b.test'] = { sent: 2, deferred_attempts: 0, bounced: 0, expired: 0 };
+  const pf = pflogsummAnswers(parsePflogsumm(testdata('pflogsumm-1.1.5.txt')));
+  pf.by_domain_sent = { 'a.test': 11, 'b.test': 5 };
+  pf.by_domain_deferred = { 'a.test': 3 };
+  const answers = { pflogsumm: pf };
+  const rows = compareAnswers(null, mine, answers);
+  assert.ok(rows.every((r) => r.truth === null));
+  // Without a truth, mailsight is the reference (so not compared with itself).
+  const domains = compareAllDomains(null, mine, answers);
+  assert.deepEqual(domains, [
+    { peer: 'pflogsumm', key: 'sent', domains: 2, equal: 1, max_abs_diff: 3, reference: 'mailsight' },
+    { peer: 'pflogsumm', key: 'deferred_attempts', domains: 2, equal: 2, max_abs_diff: 0, reference: 'mailsight' },
+  ]);
+  // With one, mailsight and the peers against it; with neither, nothing to compare.
+  const withTruth = compareAllDomains(report(11, 3), mine, answers);
+  assert.deepEqual(withTruth.map((d) => `${d.peer} ${d.key} ${d.reference}`), [
+    'mailsight sent ground truth',
+    'mailsight deferred_attempts ground truth',
+    'pflogsumm sent ground truth',
+    'pflogsumm deferred_attempts ground truth',
+  ]);
+  assert.deepEqual(compareAllDomains(null, null, answers), []);
+
+  const r: Results = {
+    version: 1,
+    started_at: '2026-01-01T00:00:00Z',
+    finished_at: '2026-01-01T00:01:00Z',
+    machine: { cpu: 'Test CPU', cores: 2, memory_gib: 4, node: 'v20.0.0', os: 'Linux', tools: {} },
+    options: { lines: 20_000, seed: '1', repeats: 1, warmup: 0, cases: ['peers'], quick: true },
+    corpus: { source: 'file', file: 'mail.log', lines: 19_993, bytes: 3 * 1048576, messages: null, recipients: null },
+    throughput: [],
+    ratios: [],
+    syslog: [],
+    memory: [],
+    answers: rows,
+    per_domain: domains,
+    cannot_report: {},
+    answer_notes: {},
+    targets: [],
+    skipped: [],
+  };
+  derive(r);
+  const md = renderMarkdown(r);
+  assert.match(md, /^- corpus: mail\.log, 19,993 lines \(3\.0 MiB\); no ground truth \(user corpus\)$/m);
+  assert.match(md, /\| key \| ground truth \| mailsight \| pflogsumm \|/);
+  assert.match(md, /\| deferred_attempts \| — \| 3 \| 1,311 \|/);
+  assert.match(md, /\| per recipient domain \| domains \| equal to mailsight's report \| max \|diff\| \|/);
+  assert.match(md, /\| pflogsumm sent \| 2 \| 1 \| 3 \|/);
+  assert.match(md, /compared with mailsight's report/);
+  assert.doesNotMatch(md, /generator seed|equal to truth/);
+  // The generator's corpus keeps its line, and the truth is the reference.
+  const gen = renderMarkdown({ ...r, corpus: { source: 'generator', seed: '7', lines: 1000, bytes: 160_000, messages: 10, recipients: 12 }, per_domain: withTruth });
+  assert.match(gen, /^- corpus: 1,000 lines \(0\.2 MiB\), 10 messages, 12 recipients; generator seed 7$/m);
+  assert.match(gen, /equal to truth/);
+  assert.doesNotMatch(gen, /compared with mailsight's report/);
 });
 
 test('otelcol peer: filelog + Postfix regex_parser config, its regex, its record count', () => {

@@ -1,11 +1,12 @@
 // `npm run bench [-- options]`: the benchmark harness. Generates (or reuses) a seeded corpus
-// with ground truth, runs the selected cases, and writes benchmarks/results/latest.{md,json}
-// (quick.{md,json} with --quick). Every comparison is a ratio of numbers measured in this run
-// on this machine. Loopback only; every child process is bounded in time and stopped.
+// with ground truth, or takes the user's log file (--corpus; no ground truth), runs the selected
+// cases, and writes benchmarks/results/latest.{md,json} (quick.{md,json} with --quick). Every
+// comparison is a ratio of numbers measured in this run on this machine. Loopback only; every
+// child process is bounded in time and stopped.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, accessSync, constants, type Stats } from 'node:fs';
 import { cpus, homedir, release, tmpdir, totalmem, type as osType } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launcher, type Ctx } from './cases/context.js';
 import { runMemory } from './cases/memory.js';
@@ -14,7 +15,7 @@ import { runPeers } from './cases/peers.js';
 import { runReport } from './cases/report.js';
 import { CAPACITY_TARGET_RATE, runSyslog } from './cases/syslog.js';
 import { haveCommand, TIME_BIN } from './lib/measure.js';
-import { compareAnswers, compareDomains, type Machine, type ReportLike, type Results, type TargetRow } from './lib/results.js';
+import { compareAllDomains, compareAnswers, type Machine, type ReportLike, type Results, type TargetRow } from './lib/results.js';
 import { ratio } from './lib/stats.js';
 import { fmtInt, fmtNum, renderMarkdown } from './lib/table.js';
 
@@ -24,6 +25,8 @@ export type CaseName = (typeof CASES)[number];
 export interface BenchOptions {
   lines: number;
   seed: string;
+  /** A user's log file (absolute) instead of the generator's corpus; --lines and --seed then do not apply. */
+  corpus: string | undefined;
   cases: CaseName[];
   repeats: number;
   warmup: number;
@@ -41,6 +44,9 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [options]
   --lines N           corpus size in lines (default 1000000; --quick: 20000)
   --seed S            generator seed (default 1)
+  --corpus FILE       use this plain-text log instead of a generated corpus (--lines and --seed
+                      are then ignored: the line count is the file's); no ground truth, so the
+                      report is not checked and per-domain answers are compared with mailsight's
   --cases a,b         any of ${CASES.join(',')} (default: all)
   --repeats N         measured runs per case (default 3; --quick: 1)
   --warmup N          discarded runs before them (default 1; --quick: 0)
@@ -89,6 +95,7 @@ export function parseArgs(argv: string[], root: string): BenchOptions {
   const o: BenchOptions = {
     lines: quick ? 20_000 : 1_000_000,
     seed: '1',
+    corpus: undefined,
     cases: [...CASES],
     repeats: quick ? 1 : 3,
     warmup: quick ? 0 : 1,
@@ -123,6 +130,11 @@ export function parseArgs(argv: string[], root: string): BenchOptions {
         break;
       case '--seed':
         o.seed = v ?? '1';
+        i++;
+        break;
+      case '--corpus':
+        if (v === undefined || v === '') throw new Error('--corpus: expected a log file');
+        o.corpus = userCorpus(v);
         i++;
         break;
       case '--cases': {
@@ -194,13 +206,58 @@ function machine(): Machine {
   };
 }
 
-async function countLines(file: string): Promise<number> {
+/**
+ * The file's lines as mailsight counts them: not the empty ones (nor those of only a CR), and
+ * the last one even without a newline.
+ */
+export async function countLines(file: string): Promise<number> {
   let n = 0;
+  let len = 0; // bytes of the current line so far
+  let cr = false; // its last byte is a CR
   for await (const chunk of createReadStream(file)) {
     const b = chunk as Buffer;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+    let start = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, start)) {
+      if (i > start) {
+        len += i - start;
+        cr = b[i - 1] === 13;
+      }
+      if (len > (cr ? 1 : 0)) n++;
+      len = 0;
+      cr = false;
+      start = i + 1;
+    }
+    if (b.length > start) {
+      len += b.length - start;
+      cr = b[b.length - 1] === 13;
+    }
   }
+  if (len > (cr ? 1 : 0)) n++;
   return n;
+}
+
+/** --corpus FILE, absolute, once it is known to be a non-empty, uncompressed file. */
+export function userCorpus(file: string): string {
+  const path = resolve(file);
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`--corpus ${path}: no such file`);
+    throw e;
+  }
+  if (!st.isFile()) throw new Error(`--corpus ${path}: not a file`);
+  if (st.size === 0) throw new Error(`--corpus ${path}: the file is empty`);
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // The peers read plain text only.
+  if (head[0] === 0x1f && head[1] === 0x8b) throw new Error(`--corpus ${path}: gzip-compressed; give the plain-text log (gunzip it first)`);
+  return path;
 }
 
 /** The seeded corpus and its ground truth, generated once per (lines, seed) and reused. */
@@ -345,11 +402,22 @@ async function main(): Promise<void> {
   const needsCorpus = o.cases.some((c) => c !== 'memory');
   let ctx: Ctx;
   {
-    const c = needsCorpus ? corpus(root, o, log) : { file: '', truth: '' };
-    const truth = (c.truth ? JSON.parse(readFileSync(c.truth, 'utf8')) : null) as ReportLike;
+    if (o.corpus !== undefined && needsCorpus) {
+      const ignored = ['--lines', '--seed'].filter((k) => argv.includes(k));
+      log(`corpus: ${o.corpus} (--corpus: no ground truth${ignored.length ? `; ${ignored.join(' and ')} ignored` : ''})`);
+    }
+    const c = !needsCorpus ? { file: '', truth: '' } : o.corpus !== undefined ? { file: o.corpus, truth: '' } : corpus(root, o, log);
+    const truth = c.truth ? (JSON.parse(readFileSync(c.truth, 'utf8')) as ReportLike) : null;
     const lines = c.file ? await countLines(c.file) : 0;
     const bytes = c.file ? statSync(c.file).size : 0;
-    if (c.file) results.corpus = { lines, bytes, messages: truth.messages, recipients: truth.recipients };
+    if (c.file && o.corpus !== undefined && lines === 0) throw new Error(`--corpus ${c.file}: no lines (only empty ones)`);
+    if (c.file) {
+      // Never an absolute path of this machine in the results: the base name of a user's file.
+      results.corpus =
+        o.corpus !== undefined
+          ? { source: 'file', file: basename(c.file), lines, bytes, messages: null, recipients: null }
+          : { source: 'generator', seed: o.seed, lines, bytes, messages: truth?.messages ?? null, recipients: truth?.recipients ?? null };
+    }
     ctx = {
       root,
       bin: join(root, 'bin', 'mailsight.js'),
@@ -393,15 +461,8 @@ async function main(): Promise<void> {
     if (!o.cases.includes('report')) mailsight = untimedReport(ctx, log);
     const answers = await runPeers(ctx, mailsight);
     results.answers = compareAnswers(ctx.truth, mailsight, answers);
-    if (mailsight) {
-      results.per_domain.push(compareDomains(ctx.truth, 'mailsight', 'sent', Object.fromEntries(Object.entries(mailsight.by_domain).map(([d, v]) => [d, v.sent]))));
-      results.per_domain.push(
-        compareDomains(ctx.truth, 'mailsight', 'deferred_attempts', Object.fromEntries(Object.entries(mailsight.by_domain).map(([d, v]) => [d, v.deferred_attempts]))),
-      );
-    }
-    const pf = answers.pflogsumm;
-    if (pf?.by_domain_sent) results.per_domain.push(compareDomains(ctx.truth, 'pflogsumm', 'sent', pf.by_domain_sent));
-    if (pf?.by_domain_deferred) results.per_domain.push(compareDomains(ctx.truth, 'pflogsumm', 'deferred_attempts', pf.by_domain_deferred));
+    // Against the ground truth; for a user's corpus, the peers against mailsight's report.
+    results.per_domain = compareAllDomains(ctx.truth, mailsight, answers);
   }
   if (o.cases.includes('syslog')) {
     log('case syslog: syslog TCP → parse → correlate → metrics');

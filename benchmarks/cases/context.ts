@@ -13,10 +13,13 @@ export interface Ctx {
   mailsight: string[];
   /** Scratch directory for corpora, configs and peer state. */
   work: string;
+  /** The corpus file: the generator's, or the user's (--corpus). */
   corpus: string;
+  /** Its non-empty lines. */
   lines: number;
   bytes: number;
-  truth: ReportLike;
+  /** The generator's ground truth; null for a user's corpus. */
+  truth: ReportLike | null;
   repeats: number;
   warmup: number;
   quick: boolean;

@@ -3,7 +3,7 @@
 // (built with ocb when missing, see benchmarks/peers/otelcol/); timed like `mailsight report`,
 // then their answers compared.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, appendFileSync, createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -149,9 +149,10 @@ async function mtail(ctx: Ctx, answers: Record<string, PeerAnswers>, mailsight: 
   ctx.results.machine.tools.mtail = debVersion('mtail') || version('mtail', ['--version']);
   const samples = parsePrometheusText(readFileSync(out, 'utf8'));
   if (samples.length === 0) throw new Error(`mtail printed no metrics (${out})`);
-  const census = await censusOfFile(ctx.corpus);
-  const side = mailsight ? mailsightSide(mailsight, 'mailsight') : mailsightSide(ctx.truth, 'ground truth');
-  answers.mtail = mtailAnswers(samples, { census, mailsight: side });
+  // Against mailsight's report, else the ground truth; with neither (a user's corpus and no
+  // report), the counters are given without the identities.
+  const side = mailsight ? mailsightSide(mailsight, 'mailsight') : ctx.truth ? mailsightSide(ctx.truth, 'ground truth') : null;
+  answers.mtail = mtailAnswers(samples, side ? { census: await censusOfFile(ctx.corpus), mailsight: side } : undefined);
 }
 
 /**
@@ -179,7 +180,8 @@ async function exporterOnce(ctx: Ctx, metricsOut: string): Promise<RunMeasure> {
     const s0 = procSample(pid);
     const t0 = process.hrtime.bigint();
     await pipeline(createReadStream(ctx.corpus), createWriteStream(file, { flags: 'a' }));
-    appendFileSync(file, `Dec 31 23:59:59 mx1 ${SENTINEL}[1]: end of benchmark corpus\n`);
+    // A user's corpus may end without a newline: the sentinel must be a line of its own.
+    appendFileSync(file, `${endsWithNewline(ctx.corpus) ? '' : '\n'}Dec 31 23:59:59 mx1 ${SENTINEL}[1]: end of benchmark corpus\n`);
     const body = await waitFor(
       'exporter reaching the end of the corpus',
       async () => {
@@ -201,6 +203,20 @@ async function exporterOnce(ctx: Ctx, metricsOut: string): Promise<RunMeasure> {
     };
   } finally {
     await stopChild(child);
+  }
+}
+
+/** Whether the file's last byte is a newline (an empty file counts as ending with one). */
+export function endsWithNewline(file: string): boolean {
+  const size = statSync(file).size;
+  if (size === 0) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 10;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -400,7 +416,8 @@ async function otelcol(ctx: Ctx, answers: Record<string, PeerAnswers>): Promise<
 
 /**
  * `mailsight` is its report on the same corpus (the report case's, or one untimed run), which
- * the mtail comparison reads; without it that comparison uses the ground truth.
+ * the mtail comparison reads; without it that comparison uses the ground truth (and without
+ * either, a user's corpus and a failed report, mtail's counters stand alone).
  */
 export async function runPeers(ctx: Ctx, mailsight: (ReportLike & ReportExtras) | null = null): Promise<Record<string, PeerAnswers>> {
   const missing = ensurePackages(ctx, ['pflogsumm', 'mtail', 'prometheus-postfix-exporter']);

@@ -90,19 +90,43 @@ export interface TargetRow {
   met: boolean | null;
 }
 
+/**
+ * The corpus of the run: the generator's (with its ground truth's message and recipient
+ * counts) or a user's file given with --corpus (its base name only: no path of this machine
+ * goes into the results; no ground truth, so no counts).
+ */
+export type CorpusInfo = ({ source: 'generator'; seed: string } | { source: 'file'; file: string }) & {
+  lines: number;
+  bytes: number;
+  messages: number | null;
+  recipients: number | null;
+};
+
+/** How many recipient domains one tool's per-domain numbers agree with the reference on. */
+export interface DomainAgreement {
+  peer: string;
+  key: string;
+  domains: number;
+  equal: number;
+  max_abs_diff: number;
+}
+
+/** A DomainAgreement and what it was compared with: the ground truth, or mailsight's report without one. */
+export type PerDomainRow = DomainAgreement & { reference: 'ground truth' | 'mailsight' };
+
 export interface Results {
   version: 1;
   started_at: string;
   finished_at: string;
   machine: Machine;
   options: { lines: number; seed: string; repeats: number; warmup: number; cases: string[]; quick: boolean };
-  corpus: { lines: number; bytes: number; messages: number; recipients: number } | null;
+  corpus: CorpusInfo | null;
   throughput: ThroughputRow[];
   ratios: { name: string; value: number | null }[];
   syslog: SyslogRow[];
   memory: MemoryRow[];
   answers: AnswerRow[];
-  per_domain: { peer: string; key: string; domains: number; equal: number; max_abs_diff: number }[];
+  per_domain: PerDomainRow[];
   cannot_report: Record<string, string[]>;
   answer_notes: Record<string, string[]>;
   targets: TargetRow[];
@@ -126,21 +150,38 @@ export function compareAnswers(truth: ReportLike | null, mailsight: ReportLike |
   });
 }
 
-/** How many recipient domains a peer's per-domain numbers agree with the truth on. */
-export function compareDomains(
-  truth: ReportLike,
-  peer: string,
-  key: 'sent' | 'deferred_attempts',
-  got: Record<string, number>,
-): { peer: string; key: string; domains: number; equal: number; max_abs_diff: number } {
-  const domains = new Set([...Object.keys(truth.by_domain), ...Object.keys(got)]);
+/** How many recipient domains a peer's per-domain numbers agree with the reference on. */
+export function compareDomains(reference: ReportLike, peer: string, key: 'sent' | 'deferred_attempts', got: Record<string, number>): DomainAgreement {
+  const domains = new Set([...Object.keys(reference.by_domain), ...Object.keys(got)]);
   let equal = 0;
   let maxDiff = 0;
   for (const d of domains) {
-    const want = truth.by_domain[d]?.[key] ?? 0;
+    const want = reference.by_domain[d]?.[key] ?? 0;
     const have = got[d] ?? 0;
     if (want === have) equal++;
     maxDiff = Math.max(maxDiff, Math.abs(want - have));
   }
   return { peer, key, domains: domains.size, equal, max_abs_diff: maxDiff };
+}
+
+/**
+ * Per-domain `sent` and `deferred_attempts` of mailsight and of each peer that has them, against
+ * the ground truth; without one (a user's corpus), the peers against mailsight's report.
+ */
+export function compareAllDomains(truth: ReportLike | null, mailsight: ReportLike | null, peers: Record<string, PeerAnswers>): PerDomainRow[] {
+  const reference = truth ?? mailsight;
+  if (reference === null) return [];
+  const by = truth ? 'ground truth' : 'mailsight';
+  const rows: PerDomainRow[] = [];
+  const add = (peer: string, key: 'sent' | 'deferred_attempts', got: Record<string, number> | null) => {
+    if (got) rows.push({ ...compareDomains(reference, peer, key, got), reference: by });
+  };
+  if (truth && mailsight) {
+    for (const key of ['sent', 'deferred_attempts'] as const) add('mailsight', key, Object.fromEntries(Object.entries(mailsight.by_domain).map(([d, v]) => [d, v[key]])));
+  }
+  for (const [name, a] of Object.entries(peers)) {
+    add(name, 'sent', a.by_domain_sent);
+    add(name, 'deferred_attempts', a.by_domain_deferred);
+  }
+  return rows;
 }

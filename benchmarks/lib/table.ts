@@ -27,6 +27,14 @@ function table(head: string[], rows: string[][]): string {
 
 const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
 
+/** "1,000 lines (0.2 MiB), …": the generator's corpus with its truth's counts, or a user's file by base name. */
+function corpusLine(c: Results['corpus']): string {
+  if (c === null) return '—';
+  const size = `${fmtInt(c.lines)} lines (${fmtNum(c.bytes / 1048576, 1)} MiB)`;
+  if (c.source === 'file') return `${c.file}, ${size}; no ground truth (user corpus)`;
+  return `${size}, ${fmtInt(c.messages)} messages, ${fmtInt(c.recipients)} recipients; generator seed ${c.seed}`;
+}
+
 export function renderMarkdown(r: Results): string {
   const m = r.machine;
   const parts: string[] = [];
@@ -36,7 +44,7 @@ export function renderMarkdown(r: Results): string {
       `- run: ${r.started_at} → ${r.finished_at}${r.options.quick ? ' (quick mode: not representative)' : ''}`,
       `- machine: ${m.cpu}, ${m.cores} cores, ${fmtNum(m.memory_gib, 1)} GiB RAM, ${m.os}, Node ${m.node}`,
       `- tools: ${Object.entries(m.tools).map(([k, v]) => `${k} ${v}`).join('; ') || '—'}`,
-      `- corpus: ${r.corpus ? `${fmtInt(r.corpus.lines)} lines (${fmtNum(r.corpus.bytes / 1048576, 1)} MiB), ${fmtInt(r.corpus.messages)} messages, ${fmtInt(r.corpus.recipients)} recipients; generator seed ${r.options.seed}` : '—'}`,
+      `- corpus: ${corpusLine(r.corpus)}`,
       `- runs: ${r.options.warmup} warm-up + ${r.options.repeats} measured per case; median (min–max)`,
     ].join('\n'),
   );
@@ -106,12 +114,15 @@ export function renderMarkdown(r: Results): string {
     parts.push('## Answers compared (whole corpus; — = cannot report)');
     parts.push(table(['key', 'ground truth', ...peers], r.answers.map((a) => [a.key, fmtInt(a.truth), ...peers.map((p) => fmtInt(a.values[p]))])));
     if (r.per_domain.length) {
+      // One reference per run: the ground truth, or mailsight's report when there is none.
+      const byMailsight = r.per_domain[0].reference === 'mailsight';
       parts.push(
         table(
-          ['per recipient domain', 'domains', 'equal to truth', 'max |diff|'],
+          ['per recipient domain', 'domains', byMailsight ? "equal to mailsight's report" : 'equal to truth', 'max |diff|'],
           r.per_domain.map((d) => [`${d.peer} ${d.key}`, fmtInt(d.domains), fmtInt(d.equal), fmtInt(d.max_abs_diff)]),
         ),
       );
+      if (byMailsight) parts.push("No ground truth for this corpus: each peer's per-domain numbers are compared with mailsight's report.");
     }
     const notes = Object.entries(r.answer_notes).flatMap(([p, ns]) => ns.map((n) => `- ${p}: ${n}`));
     if (notes.length) parts.push(notes.join('\n'));

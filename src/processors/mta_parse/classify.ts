@@ -254,33 +254,36 @@ const { delta: DELTA, outStart: OUT_START, outPat: OUT_PAT } = buildAutomaton();
  * of 32-bit entries, so more of it stays in cache, and a step needs one load, not two.
  */
 function buildAutomaton(): { delta: Uint16Array; outStart: Int32Array; outPat: Int32Array } {
-  const children: Map<number, number>[] = [new Map()];
+  // The trie, in one flat table (row = state, 0 = no child: the root is nobody's child); the
+  // BFS below then turns it into the transition table in place. Maps per state took ~25 ms
+  // of every start.
+  let maxStates = 1;
+  for (const p of patternIds.keys()) maxStates += p.length;
+  const delta = new Int32Array(maxStates * NSYM);
   const own: number[][] = [[]];
+  let n = 1;
   for (const [p, id] of patternIds) {
     let s = 0;
     for (let i = 0; i < p.length; i++) {
-      const sym = SYM[p.charCodeAt(i)];
-      let next = children[s].get(sym);
-      if (next === undefined) {
-        next = children.length;
-        children.push(new Map());
+      const at = s * NSYM + SYM[p.charCodeAt(i)];
+      let next = delta[at];
+      if (next === 0) {
+        next = n++;
         own.push([]);
-        children[s].set(sym, next);
+        delta[at] = next;
       }
       s = next;
     }
     own[s].push(id);
   }
-  const n = children.length;
-  const delta = new Int32Array(n * NSYM);
   const fail = new Int32Array(n);
   const outputs: number[][] = own.map((o) => o.slice());
-  // BFS: the dense table is the automaton with failure links already followed.
+  // BFS: a row is finished before any deeper row reads it, so the table gets the automaton
+  // with failure links already followed. The root's empty entries (0) already lead to itself.
   const queue: number[] = [];
   for (let sym = 0; sym < NSYM; sym++) {
-    const c = children[0].get(sym);
-    if (c !== undefined) {
-      delta[sym] = c;
+    const c = delta[sym];
+    if (c !== 0) {
       fail[c] = 0;
       queue.push(c);
     }
@@ -288,14 +291,15 @@ function buildAutomaton(): { delta: Uint16Array; outStart: Int32Array; outPat: I
   for (let qi = 0; qi < queue.length; qi++) {
     const s = queue[qi];
     for (const id of outputs[fail[s]]) if (!outputs[s].includes(id)) outputs[s].push(id);
+    const row = s * NSYM;
+    const failRow = fail[s] * NSYM;
     for (let sym = 0; sym < NSYM; sym++) {
-      const c = children[s].get(sym);
-      if (c !== undefined) {
-        fail[c] = delta[fail[s] * NSYM + sym];
-        delta[s * NSYM + sym] = c;
+      const c = delta[row + sym];
+      if (c !== 0) {
+        fail[c] = delta[failRow + sym];
         queue.push(c);
       } else {
-        delta[s * NSYM + sym] = delta[fail[s] * NSYM + sym];
+        delta[row + sym] = delta[failRow + sym];
       }
     }
   }
@@ -309,8 +313,8 @@ function buildAutomaton(): { delta: Uint16Array; outStart: Int32Array; outPat: I
   const outPat = new Int32Array(total);
   for (let s = 0; s < n; s++) outPat.set(outputs[s], outStart[s]);
   if (n > STATE_MASK + 1) throw new Error(`bounce rules: ${n} automaton states, more than ${STATE_MASK + 1}`);
-  const packed = new Uint16Array(delta.length);
-  for (let i = 0; i < delta.length; i++) {
+  const packed = new Uint16Array(n * NSYM);
+  for (let i = 0; i < packed.length; i++) {
     const t = delta[i];
     packed[i] = outStart[t] !== outStart[t + 1] ? t | HAS_OUTPUT : t;
   }

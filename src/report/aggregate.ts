@@ -5,7 +5,7 @@
 // inside records.
 import type { BounceClass, MailEvent } from '../model/mail_event.js';
 import type { MessageRecord, RecipientRecord } from '../model/message_record.js';
-import { normaliseReply } from '../processors/mta_parse/classify.js';
+import { normaliseReply } from '../processors/mta_parse/normalise.js';
 
 export interface DomainCounts {
   sent: number;

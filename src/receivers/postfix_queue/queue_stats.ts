@@ -2,7 +2,8 @@
 // receiver reports: per queue and per recipient domain, message counts and age statistics,
 // plus the top delay reasons. Streaming: records are added one by one and only ages and counts
 // are kept, so a queue of a million messages costs a few numbers per message, not its JSON.
-import { classify, normaliseReply } from '../../processors/mta_parse/classify.js';
+import { classify } from '../../processors/mta_parse/classify.js';
+import { normaliseReply } from '../../processors/mta_parse/normalise.js';
 
 /** Postfix's queues, always reported (0 when empty). */
 export const QUEUES = ['active', 'deferred', 'hold', 'incoming', 'maildrop'] as const;

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normaliseReply, replaceAddresses } from './normalise.js';
+
+/** A Postfix delivery's remote reply as logged. */
+const said = (host: string, ip: string, text: string, cmd = 'RCPT TO'): string =>
+  `host ${host}[${ip}] said: ${text} (in reply to ${cmd} command)`;
+
+test('normaliseReply', () => {
+  const cases: [string, string][] = [
+    [
+      said('mx.example.org', '192.0.2.20', '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table'),
+      '550 5.1.1 <addr>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)',
+    ],
+    // different host, address and IP -> same normalised form
+    [
+      said('mx2.other.example', '198.51.100.9', '550 5.1.1 <alice@other.example>: Recipient address rejected: User unknown in virtual mailbox table'),
+      '550 5.1.1 <addr>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)',
+    ],
+    ['connect to mx.example.com[192.0.2.10]:25: Connection refused', 'connect to <host>:25: Connection refused'],
+    ['connect to mx.example.com[2001:db8::10]:25: Network is unreachable', 'connect to <host>:25: Network is unreachable'],
+    [
+      'lost connection with mx1.example.com[192.0.2.10] while sending RCPT TO',
+      'lost connection with <host> while sending RCPT TO',
+    ],
+    [
+      said('mta7.am0.yahoodns.net', '67.195.204.77', '421 4.7.0 [TSS04] Messages from 198.51.100.7 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes', 'MAIL FROM'),
+      '421 4.7.0 [TSS04] Messages from <ip> temporarily deferred due to unexpected volume or user complaints - <ip>; see <url:postmaster.yahooinc.com> (in reply to MAIL FROM command)',
+    ],
+    [
+      said('hotmail-com.olc.protection.outlook.com', '52.101.10.2', '451 4.7.500 Server busy. Please try again later from [198.51.100.7]. (S77714) [BL6PEPF0001AB50.namprd04.prod.outlook.com 2024-07-14T14:44:43.083Z 08DCA36F759CD546]', 'MAIL FROM'),
+      '451 4.7.500 Server busy. Please try again later from [<ip>]. (S77714) [<host> <time> <id>] (in reply to MAIL FROM command)',
+    ],
+    [
+      'SMTP error from remote mail server after end of data: 550-5.7.1 [61.14.232.40] The IP address sending this message does not have a PTR\\n550-5.7.1 record setup. 550 5.7.1 information. u6si3554756pld.336 - gsmtp',
+      'SMTP error from remote mail server after end of data: 550-5.7.1 [<ip>] The IP address sending this message does not have a PTR record setup. information. <id> - gsmtp',
+    ],
+    [said('mx.example.org', '192.0.2.20', '250 2.0.0 Ok: queued as 4ZxYz12abcz1', 'end of DATA'), '250 2.0.0 Ok: queued as <id> (in reply to end of DATA command)'],
+    ['1d1viw-0000dF-5h delayed: retry at 17:45:03', '<id> delayed: retry at <time>'],
+    [
+      said('mx.example.org', '192.0.2.20', '451 4.3.0 Mail server temporarily rejected message <20240101.abc@mail.example.org> on Wed, 5 Dec 2018 18:04:49 -0600', 'end of DATA'),
+      '451 4.3.0 Mail server temporarily rejected message <addr> on <time> (in reply to end of DATA command)',
+    ],
+    ['  lots   of\t whitespace  ', 'lots of whitespace'],
+    [
+      said('mx.yandex.ru', '77.88.21.249', '554 5.7.1 [2] Message rejected under suspicion of SPAM; https://ya.cc/1IrBc 1690000000-AbCdEfGh12-1', 'end of DATA'),
+      '554 5.7.1 [2] Message rejected under suspicion of SPAM; <url:ya.cc> <id> (in reply to end of DATA command)',
+    ],
+    ['error 123456789 ref', 'error <id> ref'],
+    ['ticket 1234567 opened', 'ticket <n> opened'],
+    // at and below the run lengths the passes need (they are skipped below them)
+    ['ref deadbeef done', 'ref <id> done'],
+    ['ref deadbee done', 'ref deadbee done'],
+    ['token aB3dE5gH7jK9 end', 'token <id> end'],
+    ['token aB3dE5gH7jK end', 'token aB3dE5gH7jK end'],
+    ['code 123456 x', 'code <n> x'],
+    ['code 12345 x', 'code 12345 x'],
+    ['msg 1abcDE-000123-AB queued', 'msg <id> queued'],
+    ['msg 1abcDE-00012-AB queued', 'msg <id> queued'],
+    ['id A1b2C3d4E5f6/+_- z', 'id <id>/+_- z'],
+  ];
+  for (const [input, want] of cases) assert.equal(normaliseReply(input), want, input);
+  // length limit
+  assert.equal(normaliseReply('x'.repeat(50) + ' ' + 'y '.repeat(300)).length, 200);
+});
+
+test('replaceAddresses gives what the address regex it replaces gives (differential, seeded)', () => {
+  // The regex normaliseReply used before: the hand-written scan must agree with it exactly.
+  const RE_ADDR = /<?[A-Za-z0-9._%+=/!#$&'*?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>?/g;
+  const fixed = [
+    '550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in virtual mailbox table',
+    'a@b@c', '<<a@b', '<a@b.>', 'x <a.b@c.d.e> y', '@@', 'a@', '@b', 'a@-.x', 'user+tag@mail-1.example.co.uk>>',
+    'from=<> to=<x@y> helo=<h>', 'é@x ü@ö a@b', '<@x>', 'a.@b..c', "o'neil@x.org, {a}@b",
+  ];
+  for (const s of fixed) assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), s);
+  // Random strings over the characters that matter (xorshift: the same strings every run).
+  const alphabet = 'ab1Z.-_+<>@@ :;[]é\'';
+  let x = 0x2545f491;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    let s = '';
+    const len = Math.floor(next() * 24);
+    for (let k = 0; k < len; k++) s += alphabet[Math.floor(next() * alphabet.length)];
+    assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), JSON.stringify(s));
+  }
+});

@@ -11,6 +11,7 @@ import { median, percentile, ratio, summarize } from './lib/stats.js';
 import { histogramGaps, parsePrometheusText, sumOf } from './lib/prom.js';
 import {
   adaptHistogramSyntax,
+  mtailHeaderOf,
   cannotReport,
   censusOf,
   exporterAnswers,
@@ -129,6 +130,29 @@ test('mtail: the histogram syntax of the upstream program adapted for mtail 3.0.
     ['histogram postfix_x_seconds by stage buckets 1e-3, 1e-2', '  histogram postfix_y buckets 1, 2, 4', 'counter with_total', '/ with / {', '}'].join('\n'),
   );
   assert.equal(adaptHistogramSyntax('histogram h buckets 1, 2\n'), 'histogram h buckets 1, 2\n');
+});
+
+test("mtail: the census uses the program's own header pattern (upstream's and Debian's differ)", () => {
+  // The two header blocks as the programs write them (RE2 named groups, a `+` chain, then `{`).
+  const header = (service: string) =>
+    [
+      'const X /a/',
+      '/^(?P<date>(?P<legacy_date>\\w+\\s+\\d+\\s+\\d+:\\d+:\\d+))/ +',
+      `/\\s+(?:\\w+@)?(?P<hostname>[\\w\\.-]+)\\s+postfix\\/(?P<application>${service})(?:\\[(?P<pid>\\d+)\\])?:\\s+(?P<message>.*)/ {`,
+      '  counter c',
+      '}',
+    ].join('\n');
+  const upstream = mtailHeaderOf(header('[\\w\\.-]+'));
+  const debian = mtailHeaderOf(header('[\\w\\.-\\/]+'));
+  assert.ok(upstream && debian);
+  const nested = 'Nov 12 05:40:00 mx1 postfix/submission/smtpd[2541]: connect from a[10.0.0.1]';
+  const plain = 'Nov 12 05:40:00 mx1 postfix/smtpd[2541]: connect from a[10.0.0.1]';
+  assert.equal(upstream.exec(plain)?.groups?.application, 'smtpd');
+  assert.equal(upstream.test(nested), false);
+  assert.equal(debian.exec(nested)?.groups?.application, 'submission/smtpd');
+  assert.equal(censusOf(`${plain}\n${nested}\n`, upstream).mtail_skipped, 1);
+  assert.equal(censusOf(`${plain}\n${nested}\n`, debian).mtail_skipped, 0);
+  assert.equal(mtailHeaderOf('counter c\n/ no header / {\n}\n'), undefined);
 });
 
 test('mtail: census line kinds, one by one', () => {

@@ -34,7 +34,7 @@ export interface BenchOptions {
   out: string;
   work: string;
   install: boolean;
-  mtailProgs: string;
+  mtailProgs: string | undefined;
   otelcol: string | undefined;
   syslogRate: number;
   syslogSeconds: number;
@@ -54,7 +54,8 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR           results directory (default benchmarks/results)
   --work DIR          corpora and scratch files (default <tmpdir>/mailsight-bench)
   --no-install        never apt-get install missing peers nor build the Collector
-  --mtail-progs DIR   directory with the upstream postfix.mtail (default ~/.cache/mailsight/peers/mtail)
+  --mtail-progs DIR   directory with the postfix.mtail to run (default: the one Debian's mtail package
+                      ships, else ~/.cache/mailsight/peers/mtail)
   --otelcol PATH      an OpenTelemetry Collector with filelog (default: ~/.cache/mailsight/otelcol/otelcol*,
                       built there with benchmarks/peers/otelcol/build.sh when missing)
   --syslog-rate R     fixed rate of the syslog case, lines/s (default 20000)
@@ -103,7 +104,7 @@ export function parseArgs(argv: string[], root: string): BenchOptions {
     out: join(root, 'benchmarks', 'results'),
     work: join(tmpdir(), 'mailsight-bench'),
     install: true,
-    mtailProgs: join(homedir(), '.cache', 'mailsight', 'peers', 'mtail'),
+    mtailProgs: undefined,
     otelcol: undefined,
     syslogRate: 20_000,
     syslogSeconds: quick ? 3 : 20,

@@ -26,7 +26,8 @@ export interface Ctx {
   /** apt-get install missing peers (root only). */
   install: boolean;
   /** Directory holding postfix.mtail (the upstream example program). */
-  mtailProgs: string;
+  /** A directory holding the postfix.mtail to run; undefined: Debian's, else the cache's. */
+  mtailProgs: string | undefined;
   /** An OpenTelemetry Collector binary with filelog + regex_parser, if any. */
   otelcol: string | undefined;
   syslogRate: number;

@@ -1,4 +1,4 @@
-// Case `peers`: the same corpus through pflogsumm, mtail (upstream postfix.mtail program),
+// Case `peers`: the same corpus through pflogsumm, mtail (the postfix.mtail program),
 // prometheus-postfix-exporter and an OpenTelemetry Collector with filelog + regex_parser
 // (built with ocb when missing, see benchmarks/peers/otelcol/); timed like `mailsight report`,
 // then their answers compared.
@@ -7,6 +7,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { gunzipSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { freePort, haveCommand, httpGet, procSample, stopChild, timedRun, waitExit, waitFor, sleep, type RunMeasure } from '../lib/measure.js';
 import {
@@ -16,6 +17,7 @@ import {
   exporterAnswers,
   mailsightSide,
   mtailAnswers,
+  mtailHeaderOf,
   parsePflogsumm,
   pflogsummAnswers,
   type PeerAnswers,
@@ -32,6 +34,9 @@ function homeRelative(path: string): string {
   const home = homedir();
   return path === home || path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
 }
+
+/** Where a user may save the upstream postfix.mtail when Debian's package has none. */
+const MTAIL_CACHE = join(homedir(), '.cache', 'mailsight', 'peers', 'mtail');
 
 export const PEER_PACKAGES: Record<string, string> = {
   pflogsumm: 'pflogsumm',
@@ -85,46 +90,62 @@ async function pflogsumm(ctx: Ctx, answers: Record<string, PeerAnswers>): Promis
   answers.pflogsumm = pflogsummAnswers(parsePflogsumm(readFileSync(out, 'utf8')));
 }
 
-/** The upstream program, adapted if this mtail predates the `with` bucket syntax. */
-function prepareMtail(ctx: Ctx): { dir: string; adapted: boolean } {
-  const src = join(ctx.mtailProgs, 'postfix.mtail');
-  if (!existsSync(src)) {
-    throw new Error(
-      `no postfix.mtail in ${homeRelative(ctx.mtailProgs)} (Debian ships no example programs): save examples/postfix.mtail ` +
-        'from https://github.com/google/mtail there, or pass --mtail-progs DIR',
-    );
+/** Where Debian's mtail package puts its example programs, postfix.mtail among them. */
+const DEBIAN_MTAIL_EXAMPLES = '/usr/share/doc/mtail/examples';
+
+/**
+ * The postfix.mtail to run: from --mtail-progs DIR when given; else the one Debian's mtail
+ * package ships (adapted to that mtail's syntax), plain or gzipped; else a copy of the upstream
+ * program saved in the harness's cache directory.
+ */
+function findMtailProgram(ctx: Ctx): { text: string; origin: string } {
+  const dirs = ctx.mtailProgs !== undefined ? [ctx.mtailProgs] : [DEBIAN_MTAIL_EXAMPLES, MTAIL_CACHE];
+  for (const dir of dirs) {
+    const plain = join(dir, 'postfix.mtail');
+    const origin = dir === DEBIAN_MTAIL_EXAMPLES ? "Debian's mtail package" : homeRelative(dir);
+    if (existsSync(plain)) return { text: readFileSync(plain, 'utf8'), origin };
+    if (existsSync(plain + '.gz')) return { text: gunzipSync(readFileSync(plain + '.gz')).toString('utf8'), origin };
   }
-  // A copy in the scratch directory: the saved program is never modified.
+  throw new Error(
+    `no postfix.mtail in ${dirs.map(homeRelative).join(' nor ')}: install Debian's mtail package (it ships the program ` +
+      `in ${DEBIAN_MTAIL_EXAMPLES}), save examples/postfix.mtail from https://github.com/google/mtail into ` +
+      `${homeRelative(MTAIL_CACHE)}, or pass --mtail-progs DIR`,
+  );
+}
+
+/** The program, compiled from a copy in the scratch directory (adapted if this mtail predates the `with` bucket syntax). */
+function prepareMtail(ctx: Ctx): { dir: string; adapted: boolean; origin: string; header: RegExp | undefined } {
+  const found = findMtailProgram(ctx);
+  // A copy in the scratch directory: the program found is never modified.
   const dir = join(ctx.work, 'mtail-progs');
   mkdirSync(dir, { recursive: true });
   const dst = join(dir, 'postfix.mtail');
-  copyFileSync(src, dst);
+  writeFileSync(dst, found.text);
   const compile = () => spawnSync('mtail', ['--compile_only', '--progs', dir, '--logtostderr'], { encoding: 'utf8', timeout: 30_000 });
   let r = compile();
   let adapted = false;
   if (r.status !== 0) {
-    const text = readFileSync(dst, 'utf8');
-    const fixed = adaptHistogramSyntax(text);
-    if (fixed !== text) {
+    const fixed = adaptHistogramSyntax(found.text);
+    if (fixed !== found.text) {
       writeFileSync(dst, fixed);
       adapted = true;
       r = compile();
     }
   }
-  if (r.status !== 0) throw new Error(`postfix.mtail does not compile: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`);
-  return { dir, adapted };
+  if (r.status !== 0) throw new Error(`postfix.mtail (${found.origin}) does not compile: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`);
+  return { dir, adapted, origin: found.origin, header: mtailHeaderOf(found.text) };
 }
 
 /** One untimed pass over the corpus: the line counts the mtail comparison names. */
-async function censusOfFile(file: string): Promise<PostfixCensus> {
-  const c = new CensusCounter();
+async function censusOfFile(file: string, mtailHeader: RegExp | undefined): Promise<PostfixCensus> {
+  const c = new CensusCounter(mtailHeader);
   const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of rl) if (line !== '') c.add(line);
   return c.result();
 }
 
 async function mtail(ctx: Ctx, answers: Record<string, PeerAnswers>, mailsight: (ReportLike & ReportExtras) | null): Promise<void> {
-  let prepared: { dir: string; adapted: boolean };
+  let prepared: ReturnType<typeof prepareMtail>;
   try {
     prepared = prepareMtail(ctx);
   } catch (e) {
@@ -144,7 +165,7 @@ async function mtail(ctx: Ctx, answers: Record<string, PeerAnswers>, mailsight: 
     pairedWithReport(ctx),
   );
   row.note =
-    'whole process: compiles the program, reads the file from its start, prints every metric at the end' +
+    `whole process: compiles the program (postfix.mtail from ${prepared.origin}), reads the file from its start, prints every metric at the end` +
     (prepared.adapted ? '; the program\'s histogram `with` bucket lists rewritten as `buckets` for this mtail' : '');
   ctx.results.machine.tools.mtail = debVersion('mtail') || version('mtail', ['--version']);
   const samples = parsePrometheusText(readFileSync(out, 'utf8'));
@@ -152,7 +173,7 @@ async function mtail(ctx: Ctx, answers: Record<string, PeerAnswers>, mailsight: 
   // Against mailsight's report, else the ground truth; with neither (a user's corpus and no
   // report), the counters are given without the identities.
   const side = mailsight ? mailsightSide(mailsight, 'mailsight') : ctx.truth ? mailsightSide(ctx.truth, 'ground truth') : null;
-  answers.mtail = mtailAnswers(samples, side ? { census: await censusOfFile(ctx.corpus), mailsight: side } : undefined);
+  answers.mtail = mtailAnswers(samples, side ? { census: await censusOfFile(ctx.corpus, prepared.header), mailsight: side } : undefined);
 }
 
 /**

@@ -164,7 +164,7 @@ export function adaptHistogramSyntax(program: string): string {
   return program.replace(/^(\s*histogram\b.*?) with /gm, '$1 buckets ');
 }
 
-/** The upstream postfix.mtail's counters, read back from `--one_shot_format prometheus`. */
+/** postfix.mtail's counters, read back from `--one_shot_format prometheus`. */
 export interface MtailCounters {
   /** postfix_cleanup_messages_processed_total: cleanup `message-id=<` lines (one per queue file). */
   cleanup_processed: number | null;
@@ -251,9 +251,28 @@ export interface PostfixCensus {
 
 /** RFC 3164 or RFC 3339 stamp, host, a Postfix program (`postfix[-NAME]/service[/daemon]`), pid. */
 const CENSUS_HEADER = /^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})) (\S+) postfix[\w.-]*\/(?:[\w.-]+\/)*([\w.-]+)(?:\[\d+\])?: (.*)$/;
-/** postfix.mtail's own header pattern (its first regex), in JavaScript syntax. */
+/**
+ * Upstream postfix.mtail's header pattern (its first regex), in JavaScript syntax: used when the
+ * program's own cannot be read (mtailHeaderOf). Debian's copy lets the service name hold '/'.
+ */
 const MTAIL_HEADER =
   /^(?:\w+\s+\d+\s+\d+:\d+:\d+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}.\d+[+-]\d{2}:\d{2})\s+(?:\w+@)?[\w.-]+\s+postfix\/[\w.-]+(?:\[\d+\])?:\s+/;
+
+/**
+ * The header pattern of a postfix.mtail program: its first pattern block, a chain of regex
+ * literals joined by `+` before `{`, with RE2's `(?P<name>` written as JavaScript's `(?<name>`.
+ * Undefined when the program has no such block or it is not valid JavaScript.
+ */
+export function mtailHeaderOf(program: string): RegExp | undefined {
+  const m = /^(\/\^(?:\\.|[^\n\\/])*\/(?:\s*\+\s*\/(?:\\.|[^\n\\/])*\/)*)\s*\{/m.exec(program);
+  if (!m) return undefined;
+  const parts = [...m[1].matchAll(/\/((?:\\.|[^\n\\/])*)\//g)].map((x) => x[1]);
+  try {
+    return new RegExp(parts.join('').replace(/\(\?P</g, '(?<'));
+  } catch {
+    return undefined;
+  }
+}
 const QID_COLON = /^([0-9A-Za-z]+): /;
 
 export class CensusCounter {
@@ -277,13 +296,16 @@ export class CensusCounter {
   /** host + queue id of client=/pickup entries still waiting for their cleanup line. */
   private readonly pending = new Set<string>();
 
+  /** `mtailHeader`: the header pattern of the postfix.mtail run (mtailHeaderOf), for `mtail_skipped`. */
+  constructor(private readonly mtailHeader: RegExp = MTAIL_HEADER) {}
+
   add(line: string): void {
     const c = this.c;
     c.lines++;
     const m = CENSUS_HEADER.exec(line);
     if (!m) return;
     c.postfix++;
-    if (!MTAIL_HEADER.test(line)) c.mtail_skipped++;
+    if (!this.mtailHeader.test(line)) c.mtail_skipped++;
     const [, host, daemon, msg] = m;
     const q = QID_COLON.exec(msg);
     const rest = q ? msg.slice(q[0].length) : msg;
@@ -328,8 +350,8 @@ export class CensusCounter {
   }
 }
 
-export function censusOf(text: string): PostfixCensus {
-  const c = new CensusCounter();
+export function censusOf(text: string, mtailHeader?: RegExp): PostfixCensus {
+  const c = new CensusCounter(mtailHeader);
   for (const line of text.split('\n')) if (line !== '') c.add(line.endsWith('\r') ? line.slice(0, -1) : line);
   return c.result();
 }
@@ -485,7 +507,7 @@ export function mtailNotes(c: MtailCounters, k: PostfixCensus, m: MailsightSide)
   return out;
 }
 
-/** mtail with the upstream examples/postfix.mtail program; `detail` names and sizes each difference. */
+/** mtail with its postfix.mtail program (Debian's or upstream's); `detail` names and sizes each difference. */
 export function mtailAnswers(s: readonly Sample[], detail?: { census: PostfixCensus; mailsight: MailsightSide }): PeerAnswers {
   const c = mtailCounters(s);
   return {

@@ -1,15 +1,19 @@
 // Case `memory`: bytes per open (not yet final) message in the correlation engine, measured in
-// a fresh child per size (memory_child.ts) with --expose-gc.
+// a fresh child per size (memory_child.ts) with --expose-gc and the node flags mailsight runs
+// with (its launcher's #! line): the engine is measured in the heap configuration it gets.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { MemoryRow } from '../lib/results.js';
-import { skip, type Ctx } from './context.js';
+import { launcher, skip, type Ctx } from './context.js';
 
 export function runMemory(ctx: Ctx): void {
   const sizes = ctx.quick ? [10_000] : [100_000, 1_000_000];
   const child = join(ctx.root, 'dist', 'benchmarks', 'memory_child.js');
+  // Without them V8 grows the young generation while the open messages pile up (they survive,
+  // the warm-up's lines do not), and that growth (~25 MiB) lands in the per-message RSS.
+  const nodeFlags = launcher(join(ctx.root, 'bin', 'mailsight.js')).slice(0, -1);
   for (const n of sizes) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', child, String(n)], {
+    const r = spawnSync(process.execPath, [...nodeFlags, '--expose-gc', '--max-old-space-size=8192', child, String(n)], {
       encoding: 'utf8',
       timeout: 15 * 60_000,
     });

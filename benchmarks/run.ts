@@ -60,7 +60,7 @@ const USAGE = `usage: npm run bench -- [options]
                       built there with benchmarks/peers/otelcol/build.sh when missing)
   --syslog-rate R     fixed rate of the syslog case, lines/s (default 20000)
   --syslog-seconds S  length of the fixed-rate run (default 20)
-  --otlp-lines N      lines (from the corpus start) for the otlp case (default 50000; --quick: 5000)`;
+  --otlp-lines N      lines (from the corpus start) for the otlp case (default 200000; --quick: 5000)`;
 
 /**
  * Where benchmarks/peers/otelcol/build.sh puts the Collector (same environment variables), so
@@ -108,7 +108,7 @@ export function parseArgs(argv: string[], root: string): BenchOptions {
     otelcol: undefined,
     syslogRate: 20_000,
     syslogSeconds: quick ? 3 : 20,
-    otlpLines: quick ? 5000 : 50_000,
+    otlpLines: quick ? 5000 : 200_000,
   };
   let otelcol: string | undefined;
   const num = (k: string, v: string | undefined, min: number): number => {

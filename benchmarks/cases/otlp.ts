@@ -86,8 +86,22 @@ export async function runOtlp(ctx: Ctx): Promise<void> {
     const base = await repeatRuns(ctx, 'mailsight-file', 'mailsight run: stdin → file (baseline)', () =>
       timedRun(process.execPath, [...ctx.mailsight, 'run', '-c', fileCfg], { stdinFile: input, timeoutMs: 30 * 60_000 }),
     opts);
-    base.note = 'the otlp case\'s pipeline with the file exporter instead: separates the exporter\'s cost from the pipeline\'s';
-    row.note = `last run: ${requests} OTLP requests, ${(bytes / 1048576).toFixed(1)} MiB to the local receiver; whole process incl. start-up and drain`;
+    const sent = `last run: ${requests} OTLP requests, ${(bytes / 1048576).toFixed(1)} MiB to the local receiver`;
+    // The fixed cost in both rows: loading the components, validating the config, starting
+    // and draining the pipeline, with nothing to do. Their lines/s after it is the rate a
+    // long-running pipeline keeps.
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    const idle = await repeatRuns(ctx, 'mailsight-run-empty', 'mailsight run: empty stdin (start-up and drain)', () =>
+      timedRun(process.execPath, [...ctx.mailsight, 'run', '-c', cfg], { stdinFile: empty, timeoutMs: 5 * 60_000 }),
+    { ...opts, lines: 0 });
+    idle.note = 'the otlp pipeline with no input: the fixed cost inside the two rows above';
+    const afterStartUp = (r: typeof row) => {
+      const busy = r.wall_s.median - idle.wall_s.median;
+      return busy > 0 ? `; ${Math.round(lines / busy).toLocaleString('en-US')} lines/s after start-up (wall minus the empty run's)` : '';
+    };
+    base.note = `the otlp case's pipeline with the file exporter instead: separates the exporter's cost from the pipeline's${afterStartUp(base)}`;
+    row.note = `${sent}; whole process incl. start-up and drain${afterStartUp(row)}`;
   } catch (e) {
     skip(ctx, 'otlp', 'OTLP/HTTP export', 'failed', (e as Error).message);
   } finally {

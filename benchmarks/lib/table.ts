@@ -66,7 +66,7 @@ export function renderMarkdown(r: Results): string {
         ['case', 'lines/s', 'wall s', 'CPU s', 'cores', 'peak RSS MiB'],
         r.throughput.map((t) => [
           noteOf(t) !== undefined ? `${t.label} ${mark(t)}` : t.label,
-          fmtInt(t.lines_per_s),
+          t.lines > 0 ? fmtInt(t.lines_per_s) : "—",
           fmtSummary(t.wall_s),
           fmtSummary(t.cpu_s),
           fmtNum(t.cores),

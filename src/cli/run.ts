@@ -52,6 +52,7 @@ export async function runCommand(file: string): Promise<number> {
     });
     void service.start().then(
       () => {
+        void service.graph.whenInputEnded();
         const done = service.graph.finiteInputDone();
         if (done) void done.then(() => stop('all inputs ended'));
       },

@@ -46,11 +46,22 @@ export interface Component {
   start(host: Host): Promise<void>;
   /** Stop. Receivers stop producing; processors and exporters flush what they hold. */
   shutdown(): Promise<void>;
+  /**
+   * Every input of the service is finite and has been read to its end (a one-shot run, e.g.
+   * a log piped into stdin): what arrives from now on is the last of it, so a component that
+   * holds data for a timer (a flush interval) writes it as it comes instead. Optional; called
+   * once, before the service stops.
+   */
+  inputEnded?(): void;
 }
 
-/** A finite receiver (stdin, a test input) resolves `done` at end of input. */
+/**
+ * A finite receiver (stdin, a test input): `ended` resolves once it has read its input to the
+ * end and handed all of it on, `done` once all of that is also delivered.
+ */
 export interface Receiver extends Component {
   readonly done?: Promise<void>;
+  readonly ended?: Promise<void>;
 }
 
 export interface Processor<I = unknown, O = unknown> extends Component, Consumer<I> {

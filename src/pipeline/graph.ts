@@ -167,6 +167,19 @@ export class Graph {
     if (dones.length === 0 || dones.some((d) => d === undefined)) return undefined;
     return Promise.all(dones).then(() => undefined);
   }
+
+  /**
+   * With only finite receivers: once every one has handed on its whole input, tell every
+   * component (Component.inputEnded), so that the last data is not held for a timer while the
+   * receivers wait for it to be delivered. Resolves then; undefined when an input is endless.
+   */
+  whenInputEnded(): Promise<void> | undefined {
+    const receivers = this.receivers().map((n) => n.component as Receiver);
+    if (receivers.length === 0 || receivers.some((r) => r.done === undefined)) return undefined;
+    return Promise.all(receivers.map((r) => r.ended ?? r.done)).then(() => {
+      for (const n of this.nodes) if (n.status === 'up') n.component.inputEnded?.();
+    });
+  }
 }
 
 export function buildGraph(opts: BuildOptions): Graph {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -103,6 +103,30 @@ test('run with a stdin pipeline drains and exits 0 at end of input', () => {
   const out = r.stdout.trim().split('\n');
   assert.equal(out.length, input.trim().split('\n').length, 'one debug line per input line');
   assert.match(out[0], /^2026-11-27T22:06:33\.000Z mx1 postfix\/postfix-script\[4586\] .*daemon/);
+});
+
+test('run with a one-shot input does not wait for an exporter\'s flush interval at the end', () => {
+  // stdin -> file with an hour between flushes: stdin waits for its lines to be delivered
+  // before the run ends, so without the end-of-input hint this run would sit for the hour.
+  const dir = tempDir('mailsight-oneshot-');
+  const out = join(dir, 'events.jsonl');
+  const config = join(dir, 'pipeline.yaml');
+  writeFileSync(
+    config,
+    [
+      'receivers: { stdin: {} }',
+      'processors: { mta_parse: { timezone: UTC } }',
+      `exporters: { file: { path: ${JSON.stringify(out)}, flush_interval: 1h } }`,
+      'service:',
+      '  pipelines: { logs: { receivers: [stdin], processors: [mta_parse], exporters: [file] } }',
+      '  telemetry: { listen: null }',
+      `  data_dir: ${JSON.stringify(join(dir, 'data'))}`,
+    ].join('\n') + '\n',
+  );
+  const input = readFileSync(join(corpusDir, 'postfix-lab-01.log'), 'utf8');
+  const r = spawnSync(process.execPath, [bin, 'run', '-c', config], { encoding: 'utf8', input, cwd: repoRoot, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr || String(r.error));
+  assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, input.trim().split('\n').length, 'one event per line');
 });
 
 test('bin/mailsight.js run directly gets the larger young generation; `node bin/mailsight.js` says it did not', () => {

@@ -97,6 +97,23 @@ test('shutdown flushes what is waiting and closes; later batches are failed, not
   await rm(dir, { recursive: true });
 });
 
+test('after inputEnded() nothing waits for flush_interval: what waits is written, and every later batch at once', async () => {
+  const { dir, host } = await tmp();
+  const path = join(dir, 'out.jsonl');
+  const { e } = exporter({ path, flush_interval: '1h' });
+  await e.start(host);
+  const before = await send(e, [line('a')]);
+  await delay(20);
+  assert.equal(before.pending, 1, 'held for the flush interval');
+  e.inputEnded();
+  await before.settled;
+  const after = await send(e, [line('b')]);
+  await after.settled;
+  assert.deepEqual((await readLines(path)).map((l) => l.body), ['a', 'b']);
+  await e.shutdown();
+  await rm(dir, { recursive: true });
+});
+
 test('rotation by size: path -> path.1 -> path.2, oldest deleted, nothing lost in between', async () => {
   const { dir, host } = await tmp();
   const path = join(dir, 'out.jsonl');

@@ -38,6 +38,8 @@ export class FileExporter implements Exporter<unknown> {
   /** The one write in progress (writes never overlap, order is kept). */
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set by inputEnded(): every batch is written at once. */
+  private writeThrough = false;
 
   constructor(settings: Omit<CreateSettings<FileExporterConfig>, 'next'>, internals: Partial<FileExporterInternals> = {}) {
     this.cfg = settings.config;
@@ -69,7 +71,13 @@ export class FileExporter implements Exporter<unknown> {
     for (const a of batch.acks) this.acks.push(a);
     this.count += items.length;
     if (this.pendingChars >= this.internals.maxPendingBytes) await this.flush();
-    else if (this.pendingChars >= this.internals.flushBytes) void this.flush();
+    else if (this.pendingChars >= this.internals.flushBytes || this.writeThrough) void this.flush();
+  }
+
+  /** The input is over: write the rest as it comes, not at the next flush_interval tick. */
+  inputEnded(): void {
+    this.writeThrough = true;
+    void this.flush();
   }
 
   async shutdown(): Promise<void> {

@@ -183,6 +183,22 @@ test('done waits until every batch is delivered', async () => {
   assert.deepEqual(c.delivered, ['1', '2', '3']);
 });
 
+test('ended resolves once the whole input is handed on, before it is delivered', async () => {
+  const input = new PassThrough();
+  const c = new TestConsumer(() => 'hold');
+  const { r } = receiver({ max_batch: 2 }, input, c);
+  await r.start(host);
+  input.write('1\n2\n3\n');
+  await delay(30);
+  assert.equal(await settledWithin(r.ended, 20), false, 'not ended while the input is open');
+  input.end('4\n');
+  assert.ok(await settledWithin(r.ended, 2000), 'ended with every line handed on');
+  assert.deepEqual(c.seen, ['1', '2', '3', '4']);
+  assert.equal(await settledWithin(r.done, 20), false, 'not done while undelivered');
+  c.releaseHeld();
+  assert.ok(await settledWithin(r.done, 2000));
+});
+
 test('failed deliveries and refusals are sent again; nothing is lost', async () => {
   const input = new PassThrough();
   const c = new TestConsumer((n) => (n === 0 ? 'refuse' : n === 2 ? 'fail' : 'release'));

@@ -35,6 +35,9 @@ interface InFlight {
 export class StdinReceiver implements Receiver {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  /** Resolved at end of input once every line is handed on (delivered or not yet). */
+  readonly ended: Promise<void>;
+  private resolveEnded!: () => void;
   private readonly cfg: StdinConfig;
   private readonly next: Consumer<LogItem>;
   private readonly log: Logger;
@@ -72,6 +75,7 @@ export class StdinReceiver implements Receiver {
       'Cuts made in stdin lines longer than max_line_bytes (a line of 2.5 times the limit counts 2).',
     );
     this.done = new Promise<void>((res) => (this.resolveDone = res));
+    this.ended = new Promise<void>((res) => (this.resolveEnded = res));
   }
 
   async start(_host: Host): Promise<void> {
@@ -98,6 +102,7 @@ export class StdinReceiver implements Receiver {
       this.telemetry.dropped(lost);
       this.log.warn({ lines: lost }, 'stdin: shut down before these lines were delivered');
     }
+    this.resolveEnded();
     this.resolveDone();
   }
 
@@ -270,6 +275,8 @@ export class StdinReceiver implements Receiver {
         await p.finally(() => (this.flushing = undefined));
         continue;
       }
+      // Everything is handed on: what is left is waiting for delivery (or a resend).
+      this.resolveEnded();
       if (this.inflight.length) {
         await Promise.race([this.inflight[0].settled, this.stopped]);
         this.settle();
@@ -278,6 +285,7 @@ export class StdinReceiver implements Receiver {
       break;
     }
     this.detach();
+    this.resolveEnded();
     this.resolveDone();
   }
 }

@@ -6,7 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY test ./test
 COPY benchmarks ./benchmarks
-RUN npx tsc -p tsconfig.json
+RUN npm run build
 
 FROM node:20-bookworm-slim
 WORKDIR /app

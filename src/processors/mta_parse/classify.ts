@@ -13,6 +13,7 @@ import {
   type CodeRule,
 } from './bounce_rules.js';
 import { flat } from './text.js';
+import { automatonKey, readAutomaton, writeAutomaton, type Automaton } from './automaton_file.js';
 
 // ---------------------------------------------------------------------------------------------
 // Enhanced status codes as numeric keys: ((cls * 1001) + subject) * 1001 + detail, where
@@ -246,14 +247,23 @@ const NSYM = nSym;
 /** DELTA entries: the next state, with this bit set when that state has outputs. */
 const HAS_OUTPUT = 0x8000;
 const STATE_MASK = 0x7fff;
-const { delta: DELTA, outStart: OUT_START, outPat: OUT_PAT } = buildAutomaton();
+/** The phrase set and alphabet the automaton is built from (what a saved copy must match). */
+export const AUTOMATON_KEY = automatonKey([...patternIds.keys(), String(NSYM), SYM.join(',')]);
+/** Written by `npm run build` (automaton_write.ts) beside this module. */
+export const AUTOMATON_FILE = new URL('./classify_automaton.bin', import.meta.url);
+const { delta: DELTA, outStart: OUT_START, outPat: OUT_PAT } = readAutomaton(AUTOMATON_FILE, AUTOMATON_KEY) ?? buildAutomaton();
+
+/** Save the automaton for later processes (npm run build). */
+export function saveAutomaton(file: URL | string = AUTOMATON_FILE): void {
+  writeAutomaton(file, AUTOMATON_KEY, buildAutomaton());
+}
 
 /**
  * The Aho-Corasick automaton of every text-rule phrase, as a dense transition table. 16-bit
  * entries with the output flag inside: the table (~5k states × ~50 symbols) is half the size
  * of 32-bit entries, so more of it stays in cache, and a step needs one load, not two.
  */
-function buildAutomaton(): { delta: Uint16Array; outStart: Int32Array; outPat: Int32Array } {
+export function buildAutomaton(): Automaton {
   // The trie, in one flat table (row = state, 0 = no child: the root is nobody's child); the
   // BFS below then turns it into the transition table in place. Maps per state took ~25 ms
   // of every start.

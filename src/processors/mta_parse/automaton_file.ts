@@ -3,6 +3,7 @@
 // weighs on a short `mailsight report`). The file names the phrase set it was built from; a
 // missing, stale or damaged file is ignored and the automaton is built as before.
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
 
 export interface Automaton {
   /** Transition table: next state, with the has-output bit (classify.ts). */
@@ -14,20 +15,19 @@ export interface Automaton {
 
 const MAGIC = 'mailsight classify automaton v1';
 
-/** A key for the phrase set and alphabet: FNV-1a over their text (the same in every process). */
+/** zlib.crc32 (Node 20.15+): native, where a hash loop over ~50k characters of phrases took ~5 ms cold. */
+const crc32 = (zlib as { crc32?: (data: string) => number }).crc32;
+
+/** A key for the phrase set and alphabet: a checksum of their text and its length. */
 export function automatonKey(parts: Iterable<string>): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (const s of parts) {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0x1f, 0x01000193); // a separator: ["ab","c"] is not ["a","bc"]
-    h2 = Math.imul(h2 ^ 0x1f, 0x5bd1e995);
+  const text = [...parts].join('\u0000'); // a separator: ["ab","c"] is not ["a","bc"]
+  let h: number;
+  if (crc32 !== undefined) h = crc32(text);
+  else {
+    h = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   }
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  return `${crc32 !== undefined ? 'crc' : 'fnv'}${(h >>> 0).toString(16).padStart(8, '0')}.${text.length}`;
 }
 
 /** Header line (magic, key, three lengths), then the three arrays, each at a 4-byte offset. */

@@ -11,8 +11,12 @@ const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
 /** A growable buffer with protobuf primitives. Length-delimited fields reserve one byte for their length and shift their body when it needs more (as the transformer's writer does). */
+const INITIAL_BUFFER = 64 * 1024;
+/** A buffer grown past this for one large request is not kept for the next. */
+const MAX_KEPT_BUFFER = 8 * 1024 * 1024;
+
 class Writer {
-  buf = Buffer.allocUnsafe(64 * 1024);
+  buf = Buffer.allocUnsafe(INITIAL_BUFFER);
   pos = 0;
 
   ensure(n: number): void {
@@ -253,6 +257,9 @@ function logRecord(w: Writer, r: ReadableLogRecord): void {
   w.end(at);
 }
 
+/** One writer for every request: serialising is synchronous, so its buffer is free between calls. */
+const writer = new Writer();
+
 type Resource = ReadableLogRecord['resource'];
 type Scope = ReadableLogRecord['instrumentationScope'];
 
@@ -266,7 +273,8 @@ export function serializeLogsProtobuf(records: readonly ReadableLogRecord[]): Ui
     if (list) list.push(r);
     else byScope.set(r.instrumentationScope, [r]);
   }
-  const w = new Writer();
+  const w = writer;
+  w.pos = 0;
   for (const [resource, byScope] of byResource) {
     w.tag(1, 2); // resource_logs
     const rl = w.begin();
@@ -311,8 +319,9 @@ export function serializeLogsProtobuf(records: readonly ReadableLogRecord[]): Ui
     }
     w.end(rl);
   }
-  // A copy the size of the request: the queue keeps it, and the writer's buffer is larger.
+  // A copy the size of the request: the queue keeps it, and the writer's buffer is reused.
   const out = new Uint8Array(w.pos);
   out.set(w.buf.subarray(0, w.pos));
+  if (w.buf.length > MAX_KEPT_BUFFER) w.buf = Buffer.allocUnsafe(INITIAL_BUFFER);
   return out;
 }

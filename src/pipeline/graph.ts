@@ -163,9 +163,14 @@ export class Graph {
 
   /** Finite receivers (stdin, test input) resolve this when all of them reached their end. */
   finiteInputDone(): Promise<void> | undefined {
-    const dones = this.receivers().map((n) => (n.component as Receiver).done);
-    if (dones.length === 0 || dones.some((d) => d === undefined)) return undefined;
-    return Promise.all(dones).then(() => undefined);
+    const receivers = this.finiteReceivers();
+    return receivers && Promise.all(receivers.map((r) => r.done)).then(() => undefined);
+  }
+
+  /** Every receiver, when all of them are finite (have `done`); else undefined. */
+  private finiteReceivers(): Receiver[] | undefined {
+    const receivers = this.receivers().map((n) => n.component as Receiver);
+    return receivers.length > 0 && receivers.every((r) => r.done !== undefined) ? receivers : undefined;
   }
 
   /**
@@ -174,8 +179,8 @@ export class Graph {
    * receivers wait for it to be delivered. Resolves then; undefined when an input is endless.
    */
   whenInputEnded(): Promise<void> | undefined {
-    const receivers = this.receivers().map((n) => n.component as Receiver);
-    if (receivers.length === 0 || receivers.some((r) => r.done === undefined)) return undefined;
+    const receivers = this.finiteReceivers();
+    if (receivers === undefined) return undefined;
     return Promise.all(receivers.map((r) => r.ended ?? r.done)).then(() => {
       for (const n of this.nodes) if (n.status === 'up') n.component.inputEnded?.();
     });

@@ -194,3 +194,33 @@ test('consecutive lines reuse the cached timestamp correctly', () => {
   assert.equal(c?.time, Date.UTC(2026, 10, 27, 22, 6, 41));
   assert.equal(b?.pid, 2);
 });
+
+test('RFC 3339: lines of one second share the cached base only with the same stamp and zone', () => {
+  const f = new Framer({ now, timezone: '+01:00' });
+  const lines = [
+    '2026-11-12T07:41:23.250000+02:00 mx1 postfix/smtp[1]: a',
+    '2026-11-12T07:41:23.500000+02:00 mx2 postfix/smtp[2]: b',
+    '2026-11-12T07:41:23.500000Z mx1 postfix/smtp[3]: c',
+    '2026-11-12T07:41:23 mx2 postfix/smtp[4]: d',
+    '2026-11-12T07:41:23-0530 mx1 postfix/smtp[5]: e',
+    '2026-11-12T07:41:24.5-05:30 mx1 postfix/smtp[6]: f',
+    '2026-11-12T08:41:23.500000+02:00 mx2 postfix/smtp[7]: g',
+  ];
+  const at = (h: number, m: number, s: number, ms: number, offMin: number) => Date.UTC(2026, 10, 12, h, m, s, ms) - offMin * 60_000;
+  const want = [at(7, 41, 23, 250, 120), at(7, 41, 23, 500, 120), at(7, 41, 23, 500, 0), at(7, 41, 23, 0, 60), at(7, 41, 23, 0, -330), at(7, 41, 24, 500, -330), at(8, 41, 23, 500, 120)];
+  const got = lines.map((l) => f.frame(l));
+  assert.deepEqual(got.map((x) => x?.time), want);
+  assert.deepEqual(got.map((x) => x?.msg), ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  // The same lines through a fresh framer each (no cache) agree.
+  assert.deepEqual(lines.map((l) => new Framer({ now, timezone: '+01:00' }).frame(l)?.time), want);
+});
+
+test('interleaved hosts of a fleet (shared from the recent ones) are framed right', () => {
+  const f = new Framer({ now });
+  const hosts: string[] = [];
+  // More hosts than are remembered, with names that are prefixes of each other.
+  for (let i = 0; i < 60; i++) hosts.push(f.frameShared(`Nov 27 22:06:40 mx${i % 20} postfix/smtpd[1]: x`)?.host ?? '');
+  assert.deepEqual(hosts, Array.from({ length: 60 }, (_, i) => `mx${i % 20}`));
+  assert.equal(f.frameShared('Nov 27 22:06:40 mx1 postfix/smtpd[1]: y')?.host, 'mx1');
+  assert.equal(f.frameShared('Nov 27 22:06:40 postfix/smtpd[1]: no host')?.host, '');
+});

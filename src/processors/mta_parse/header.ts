@@ -53,6 +53,8 @@ export const MONTHS = new Map<number, number>();
 const DAY_MS = 86_400_000;
 /** Distinct program names remembered for sharing (a syslog stream has a handful). */
 const MAX_PROGRAMS = 16;
+/** Hosts remembered the same way (the hosts of a fleet whose logs are merged). */
+const MAX_HOSTS = 16;
 
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -74,7 +76,11 @@ export function digits(s: string, i: number, n: number): number {
 }
 
 /** `.ffffff` fraction starting at i (the dot); returns [milliseconds, end index]. */
-function fraction(s: string, i: number): [number, number] {
+/** Index after the digits read by the last fraction() (a module variable: no array per line). */
+let fractionEnd = 0;
+
+/** `.ffffff` at i (s[i] is '.'): its value in milliseconds; the index after it in fractionEnd. */
+function fraction(s: string, i: number): number {
   let j = i + 1;
   let v = 0;
   let scale = 1;
@@ -85,7 +91,8 @@ function fraction(s: string, i: number): [number, number] {
     }
     j++;
   }
-  return [(v / scale) * 1000, j];
+  fractionEnd = j;
+  return (v / scale) * 1000;
 }
 
 /**
@@ -147,12 +154,18 @@ export class Framer {
   private lastKeyHead = '';
   private lastBase = 0;
   // Cache of the last RFC 3339 "YYYY-MM-DDTHH:MM:SS" + offset.
-  private lastIsoKey = '';
+  private lastIsoStamp = '';
+  private lastIsoHead = '';
+  private lastIsoZone = '';
   private lastIsoBase = 0;
+  /** Index after the timestamp read by the last iso(). */
+  private isoEnd = 0;
   // Host and program names repeat on nearly every line: the previous string is reused, so
   // later compares of these names (route lookup, the correlator's host) hit identity.
   private lastHost = '';
   private readonly programs = new Recent(MAX_PROGRAMS);
+  // A fleet's hosts interleave in a merged log: the recent ones are shared too.
+  private readonly hosts = new Recent(MAX_HOSTS);
   // The result of frameShared(), reused from line to line.
   private readonly cur: FramedLine = { time: 0, host: '', program: '', pid: undefined, msg: '' };
 
@@ -200,8 +213,8 @@ export class Framer {
       if (c === 49 && line.charCodeAt(p + 1) === 32) return this.rfc5424(line, p + 2);
       if (line.charCodeAt(p + 4) === 45 /* - */ && line.charCodeAt(p + 10) === 84 /* T */) {
         const t = this.iso(line, p);
-        if (t === undefined) return undefined;
-        return this.afterTimestamp(line, t[1], t[0]);
+        if (t !== t) return undefined; // NaN
+        return this.afterTimestamp(line, this.isoEnd, t);
       }
       return undefined;
     }
@@ -254,9 +267,8 @@ export class Framer {
   private afterStamp(line: string, q: number, base: number): FramedLine | undefined {
     let time = base;
     if (line.charCodeAt(q) === 46 /* . */) {
-      const f = fraction(line, q);
-      time += f[0];
-      q = f[1];
+      time += fraction(line, q);
+      q = fractionEnd;
     }
     if (line.charCodeAt(q) !== 32) return undefined;
     return this.afterTimestamp(line, q + 1, time);
@@ -283,46 +295,62 @@ export class Framer {
     return Date.UTC(y, mon, day, hh, mm, ss) - this.tz * 60_000;
   }
 
-  /** RFC 3339 timestamp at p; returns [epoch ms, index after it] or undefined. */
-  private iso(line: string, p: number): [number, number] | undefined {
+  /**
+   * RFC 3339 timestamp at p: epoch ms, or NaN when it is not one; the index after it in isoEnd.
+   * Lines of the same second share the cached base: compared in place (the seconds' characters,
+   * a 12-character head that V8 compares inline, and the zone), with no key string built.
+   */
+  private iso(line: string, p: number): number {
     // YYYY-MM-DDTHH:MM:SS
     let q = p + 19;
     let frac = 0;
     if (line.charCodeAt(q) === 46) {
-      const f = fraction(line, q);
-      frac = f[0];
-      q = f[1];
+      frac = fraction(line, q);
+      q = fractionEnd;
     }
     let offEnd = q;
     const oc = line.charCodeAt(q);
     if (oc === 90 || oc === 122 /* Z z */) offEnd = q + 1;
     else if (oc === 43 || oc === 45) offEnd = line.charCodeAt(q + 3) === 58 ? q + 6 : q + 5;
-    const key = line.slice(p, p + 19) + line.slice(q, offEnd);
-    if (key === this.lastIsoKey) return [this.lastIsoBase + frac, offEnd];
+    this.isoEnd = offEnd;
+    if (this.sameIso(line, p, q, offEnd)) return this.lastIsoBase + frac;
     const y = digits(line, p, 4);
     const mo = digits(line, p + 5, 2);
     const d = digits(line, p + 8, 2);
     const hh = digits(line, p + 11, 2);
     const mm = digits(line, p + 14, 2);
     const ss = digits(line, p + 17, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || hh < 0 || mm < 0 || ss < 0) return undefined;
-    let off = 0;
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || hh < 0 || mm < 0 || ss < 0) return NaN;
+    let base: number;
     if (oc === 43 || oc === 45) {
       const oh = digits(line, q + 1, 2);
       const om = digits(line, offEnd - 2, 2);
-      if (oh < 0 || om < 0) return undefined;
-      off = (oh * 60 + om) * (oc === 45 ? -1 : 1);
+      if (oh < 0 || om < 0) return NaN;
+      const off = (oh * 60 + om) * (oc === 45 ? -1 : 1);
+      base = Date.UTC(y, mo - 1, d, hh, mm, ss) - off * 60_000;
     } else if (offEnd === q) {
       // No zone designator: treat like RFC 3164 (configured zone).
-      const base = this.toEpoch(y, mo - 1, d, hh, mm, ss);
-      this.lastIsoKey = key;
-      this.lastIsoBase = base;
-      return [base + frac, offEnd];
+      base = this.toEpoch(y, mo - 1, d, hh, mm, ss);
+    } else {
+      base = Date.UTC(y, mo - 1, d, hh, mm, ss);
     }
-    const base = Date.UTC(y, mo - 1, d, hh, mm, ss) - off * 60_000;
-    this.lastIsoKey = key;
+    this.lastIsoStamp = flat(line.slice(p, p + 19));
+    this.lastIsoHead = this.lastIsoStamp.slice(0, 12);
+    this.lastIsoZone = flat(line.slice(q, offEnd));
     this.lastIsoBase = base;
-    return [base + frac, offEnd];
+    return base + frac;
+  }
+
+  /** Are line[p, p + 19) and its zone line[q, offEnd) the cached stamp's? */
+  private sameIso(line: string, p: number, q: number, offEnd: number): boolean {
+    const k = this.lastIsoStamp;
+    if (k.length === 0) return false;
+    for (let i = 18; i >= 12; i--) if (line.charCodeAt(p + i) !== k.charCodeAt(i)) return false;
+    if (line.slice(p, p + 12) !== this.lastIsoHead) return false;
+    const z = this.lastIsoZone;
+    if (offEnd - q !== z.length) return false;
+    for (let i = 0; i < z.length; i++) if (line.charCodeAt(q + i) !== z.charCodeAt(i)) return false;
+    return true;
   }
 
   /** `host tag: msg` after a timestamp (p points at the host). */
@@ -338,7 +366,7 @@ export class Framer {
       host = '';
       tagStart = p;
     } else if (host.length > 0) {
-      host = flat(host);
+      host = this.hosts.get(line, p, sp);
       this.lastHost = host;
     }
     return this.tag(line, tagStart, time, host);
@@ -392,9 +420,9 @@ export class Framer {
       p += 1;
     } else {
       const t = this.iso(line, p);
-      if (t === undefined) return undefined;
-      time = t[0];
-      p = t[1];
+      if (t !== t) return undefined; // NaN
+      time = t;
+      p = this.isoEnd;
     }
     const fields: string[] = [];
     for (let k = 0; k < 4; k++) {

@@ -341,16 +341,22 @@ export class Framer {
     return base + frac;
   }
 
-  /** Are line[p, p + 19) and its zone line[q, offEnd) the cached stamp's? */
+  /**
+   * Are line[p, p + 19) and its zone line[q, offEnd) the cached stamp's? Only the digits after
+   * the 12-character head are compared one by one (a miss reads no separator either), seconds
+   * first; the head and the zone are short slices, which V8 copies and compares inline.
+   */
   private sameIso(line: string, p: number, q: number, offEnd: number): boolean {
     const k = this.lastIsoStamp;
-    if (k.length === 0) return false;
-    for (let i = 18; i >= 12; i--) if (line.charCodeAt(p + i) !== k.charCodeAt(i)) return false;
-    if (line.slice(p, p + 12) !== this.lastIsoHead) return false;
-    const z = this.lastIsoZone;
-    if (offEnd - q !== z.length) return false;
-    for (let i = 0; i < z.length; i++) if (line.charCodeAt(q + i) !== z.charCodeAt(i)) return false;
-    return true;
+    return (
+      line.charCodeAt(p + 18) === k.charCodeAt(18) &&
+      line.charCodeAt(p + 17) === k.charCodeAt(17) &&
+      line.charCodeAt(p + 15) === k.charCodeAt(15) &&
+      line.charCodeAt(p + 14) === k.charCodeAt(14) &&
+      line.charCodeAt(p + 12) === k.charCodeAt(12) &&
+      line.slice(p, p + 12) === this.lastIsoHead &&
+      (q === offEnd ? this.lastIsoZone === '' : line.slice(q, offEnd) === this.lastIsoZone)
+    );
   }
 
   /** `host tag: msg` after a timestamp (p points at the host). */

@@ -1,6 +1,6 @@
 // The harness's pure parts on canned outputs captured from the real tools (testdata/README.md):
-// statistics, the results table, and the peer-output parsers; and the corpus split of the
-// two-core ceiling row on a generated corpus. No process is started here.
+// statistics, the results table, and the peer-output parsers; the corpus split of the two-core
+// ceiling row and the report on every log shape, on generated corpora. No process is started here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,9 @@ import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
 import { countLines, derive, otelcolDir, parseArgs } from './run.js';
 import { endsWithNewline, OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
-import { splitLikeShards } from './cases/report.js';
+import { reportDiff, splitLikeShards } from './cases/report.js';
+import { generatorArgs, SHAPES } from './cases/shapes.js';
+import { buildReport } from '../src/cli/report.js';
 import { generateString } from './generator/generate.js';
 import { routingKey } from '../src/report/route.js';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -302,6 +304,31 @@ test('answers, ratios, targets and the markdown table', () => {
     corpus: { source: 'generator', seed: '1', lines: 1000, bytes: 160_000, messages: 10, recipients: 12 },
     throughput: [row('mailsight-report', 'mailsight report --json', [1, 1.1, 0.9]), row('pflogsumm', 'pflogsumm', [4, 4.2, 3.9])],
     ratios: [],
+    shapes: [
+      {
+        id: 'fleet',
+        label: 'fleet: 4 hosts',
+        generator_args: ['--hosts', '4'],
+        lines: 1000,
+        mailsight_wall_s: summarize([1, 1.2, 1.1]),
+        pflogsumm_wall_s: summarize([3, 3.1, 3.2]),
+        ratios: [3, 2.58, 2.91],
+        median: 2.91,
+        truth_diffs: 0,
+      },
+      {
+        id: 'failures',
+        label: 'failure-heavy',
+        generator_args: ['--defer-rate', '0.3'],
+        lines: 1000,
+        mailsight_wall_s: summarize([2]),
+        pflogsumm_wall_s: summarize([3]),
+        ratios: [1.5],
+        median: 1.5,
+        truth_diffs: 2,
+        truth_example: 'messages: truth 10, mailsight 9',
+      },
+    ],
     syslog: [],
     memory: [{ open: 100_000, open_after: 100_000, heap_bytes_per_msg: 700, rss_bytes_per_msg: 900, approx_bytes_per_msg: 520, feed_s: 1 }],
     answers: rows,
@@ -328,6 +355,10 @@ test('answers, ratios, targets and the markdown table', () => {
   assert.equal(paired.targets.find((t) => t.name === 'file → report vs pflogsumm')?.met, false);
   assert.match(renderMarkdown(paired), /pflogsumm: each run came right after a `mailsight report` run \(1\.50 \(1\.40–1\.60\) s\): .* 2\.50×, 2\.90×, 2\.70× \(median 2\.70×/);
   const md = renderMarkdown(r);
+  assert.match(md, /## Other log shapes: mailsight report \/ pflogsumm/);
+  assert.match(md, /\| fleet: 4 hosts \| 1,000 \| 1\.10 \(1\.00–1\.20\) \| 3\.10 \(3\.00–3\.20\) \| 3\.00×, 2\.58×, 2\.91× \| 2\.91× \| equal \|/);
+  assert.match(md, /\| failure-heavy \| .* \| 1\.50× \| 2 key\(s\) differ, e\.g\. messages: truth 10, mailsight 9 \|/);
+  assert.match(md, /Generator options: fleet `--hosts 4`; failures `--defer-rate 0\.3`\./);
   assert.match(md, /Test CPU, 2 cores, 4\.0 GiB RAM/);
   assert.match(md, /\| mailsight report --json \| 1,000 \| 1\.00 \(0\.90–1\.10\) \|/);
   assert.match(md, /\| mailsight report \/ pflogsumm \| 4\.00× \|/);
@@ -453,6 +484,7 @@ test('no ground truth (user corpus): answers show —, per-domain against mailsi
     corpus: { source: 'file', file: 'mail.log', lines: 19_993, bytes: 3 * 1048576, messages: null, recipients: null },
     throughput: [],
     ratios: [],
+    shapes: [],
     syslog: [],
     memory: [],
     answers: rows,
@@ -542,4 +574,19 @@ test('the two-core ceiling splits the corpus as --threads 2 does: every line onc
     assert.equal(side.get(m[1]), side.get(key), `hand-off ${key} -> ${m[1]} split`);
   }
   assert.ok(hops > 100, `only ${hops} hand-offs in the corpus`);
+});
+
+test('log shapes: generator flags from their options, and on each the report equals the ground truth', async () => {
+  assert.deepEqual(generatorArgs({ hosts: 4, format: 'rfc3339', multiRcptRate: 0.4 }), ['--hosts', '4', '--format', 'rfc3339', '--multi-rcpt-rate', '0.4']);
+  // Every flag a shape uses is one the generator's CLI takes.
+  const cli = readFileSync(new URL('../../benchmarks/generator/cli.ts', import.meta.url), 'utf8');
+  const dir = tempDir('mailsight-shapes-');
+  for (const shape of SHAPES) {
+    for (const flag of generatorArgs(shape.options).filter((a) => a.startsWith('--'))) assert.ok(cli.includes(`\n  ${flag} `), `${shape.id}: ${flag}`);
+    const { log, report } = generateString({ lines: 6000, seed: `shape-${shape.id}`, ...shape.options });
+    const file = join(dir, `${shape.id}.log`);
+    writeFileSync(file, log);
+    const got = JSON.parse(JSON.stringify(await buildReport([file]))) as ReportLike;
+    assert.deepEqual(reportDiff(report as unknown as ReportLike, got), [], shape.id);
+  }
 });

@@ -4,7 +4,7 @@
 // comparison is a ratio of numbers measured in this run on this machine. Loopback only; every
 // child process is bounded in time and stopped.
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, accessSync, constants, type Stats } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, accessSync, constants, type Stats } from 'node:fs';
 import { cpus, homedir, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,17 @@ import { runMemory } from './cases/memory.js';
 import { runOtlp } from './cases/otlp.js';
 import { runPeers } from './cases/peers.js';
 import { runReport } from './cases/report.js';
+import { runShapes, SHAPES } from './cases/shapes.js';
 import { CAPACITY_TARGET_RATE, runSyslog } from './cases/syslog.js';
+import { countLines, generatedCorpus } from './lib/corpus.js';
 import { haveCommand, TIME_BIN } from './lib/measure.js';
 import { compareAllDomains, compareAnswers, type Machine, type ReportLike, type Results, type TargetRow } from './lib/results.js';
 import { ratio } from './lib/stats.js';
 import { fmtInt, fmtNum, renderMarkdown } from './lib/table.js';
 
-export const CASES = ['report', 'syslog', 'memory', 'otlp', 'peers'] as const;
+export { countLines };
+
+export const CASES = ['report', 'syslog', 'memory', 'otlp', 'peers', 'shapes'] as const;
 export type CaseName = (typeof CASES)[number];
 
 export interface BenchOptions {
@@ -42,8 +46,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [options]
-  --lines N           corpus size in lines (default 1000000; --quick: 20000)
-  --seed S            generator seed (default 1)
+  --lines N           corpus size in lines, also of each shape's corpus (default 1000000; --quick: 20000)
+  --seed S            generator seed (default 1; also the shapes')
   --corpus FILE       use this plain-text log instead of a generated corpus (--lines and --seed
                       are then ignored: the line count is the file's); no ground truth, so the
                       report is not checked and per-domain answers are compared with mailsight's
@@ -207,36 +211,6 @@ function machine(): Machine {
   };
 }
 
-/**
- * The file's lines as mailsight counts them: not the empty ones (nor those of only a CR), and
- * the last one even without a newline.
- */
-export async function countLines(file: string): Promise<number> {
-  let n = 0;
-  let len = 0; // bytes of the current line so far
-  let cr = false; // its last byte is a CR
-  for await (const chunk of createReadStream(file)) {
-    const b = chunk as Buffer;
-    let start = 0;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, start)) {
-      if (i > start) {
-        len += i - start;
-        cr = b[i - 1] === 13;
-      }
-      if (len > (cr ? 1 : 0)) n++;
-      len = 0;
-      cr = false;
-      start = i + 1;
-    }
-    if (b.length > start) {
-      len += b.length - start;
-      cr = b[b.length - 1] === 13;
-    }
-  }
-  if (len > (cr ? 1 : 0)) n++;
-  return n;
-}
-
 /** --corpus FILE, absolute, once it is known to be a non-empty, uncompressed file. */
 export function userCorpus(file: string): string {
   const path = resolve(file);
@@ -259,29 +233,6 @@ export function userCorpus(file: string): string {
   // The peers read plain text only.
   if (head[0] === 0x1f && head[1] === 0x8b) throw new Error(`--corpus ${path}: gzip-compressed; give the plain-text log (gunzip it first)`);
   return path;
-}
-
-/** The seeded corpus and its ground truth, generated once per (lines, seed) and reused. */
-function corpus(root: string, o: BenchOptions, log: (s: string) => void): { file: string; truth: string } {
-  mkdirSync(o.work, { recursive: true });
-  const base = join(o.work, `corpus-${o.lines}-${o.seed.replace(/[^\w.-]/g, '_')}`);
-  const file = `${base}.log`;
-  const truth = `${base}.truth.json`;
-  if (existsSync(file) && existsSync(truth)) {
-    log(`corpus: reusing ${o.lines} lines, seed ${o.seed}`);
-    return { file, truth };
-  }
-  log(`corpus: generating ${o.lines} lines, seed ${o.seed}`);
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'dist', 'benchmarks', 'generator', 'cli.js'), '--lines', String(o.lines), '--seed', o.seed, '--out', `${file}.tmp`, '--truth', truth],
-    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 30 * 60_000 },
-  );
-  if (r.status !== 0) throw new Error('the generator failed');
-  // Renamed only when complete, so an interrupted run never leaves a short corpus to reuse.
-  writeFileSync(file, readFileSync(`${file}.tmp`));
-  spawnSync('rm', ['-f', `${file}.tmp`]);
-  return { file, truth };
 }
 
 /** `mailsight report --json CORPUS` once, untimed (null, with a log line, if it fails). */
@@ -390,6 +341,7 @@ async function main(): Promise<void> {
     corpus: null,
     throughput: [],
     ratios: [],
+    shapes: [],
     syslog: [],
     memory: [],
     answers: [],
@@ -400,14 +352,14 @@ async function main(): Promise<void> {
     skipped: [],
   };
 
-  const needsCorpus = o.cases.some((c) => c !== 'memory');
+  const needsCorpus = o.cases.some((c) => c !== 'memory' && c !== 'shapes');
   let ctx: Ctx;
   {
     if (o.corpus !== undefined && needsCorpus) {
       const ignored = ['--lines', '--seed'].filter((k) => argv.includes(k));
       log(`corpus: ${o.corpus} (--corpus: no ground truth${ignored.length ? `; ${ignored.join(' and ')} ignored` : ''})`);
     }
-    const c = !needsCorpus ? { file: '', truth: '' } : o.corpus !== undefined ? { file: o.corpus, truth: '' } : corpus(root, o, log);
+    const c = !needsCorpus ? { file: '', truth: '' } : o.corpus !== undefined ? { file: o.corpus, truth: '' } : generatedCorpus(root, o.work, { lines: o.lines, seed: o.seed, name: 'corpus' }, log);
     const truth = c.truth ? (JSON.parse(readFileSync(c.truth, 'utf8')) as ReportLike) : null;
     const lines = c.file ? await countLines(c.file) : 0;
     const bytes = c.file ? statSync(c.file).size : 0;
@@ -472,6 +424,10 @@ async function main(): Promise<void> {
   if (o.cases.includes('otlp')) {
     log('case otlp: stdin → parse → correlate → otlphttp');
     await runOtlp(ctx);
+  }
+  if (o.cases.includes('shapes')) {
+    log(`case shapes: report vs pflogsumm on ${SHAPES.length} more log shapes`);
+    await runShapes(ctx, { lines: o.lines, seed: o.seed });
   }
   if (o.cases.includes('memory')) {
     log('case memory: bytes per open message');

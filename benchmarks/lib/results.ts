@@ -44,6 +44,23 @@ export interface ThroughputRow {
   paired?: { ratios: number[]; median: number; mailsight_wall_s: Summary };
 }
 
+/** `mailsight report` against pflogsumm on one more generated log shape (cases/shapes.ts). */
+export interface ShapeRow {
+  id: string;
+  label: string;
+  /** The generator options that make this shape. */
+  generator_args: string[];
+  lines: number;
+  mailsight_wall_s: Summary;
+  pflogsumm_wall_s: Summary;
+  /** mailsight's lines/s over pflogsumm's, pair by pair (runs interleaved), and their median. */
+  ratios: number[];
+  median: number;
+  /** Stable report keys that differ from the generator's ground truth (0: the answers are right). */
+  truth_diffs: number;
+  truth_example?: string;
+}
+
 export interface SkipRow {
   id: string;
   label: string;
@@ -123,6 +140,7 @@ export interface Results {
   corpus: CorpusInfo | null;
   throughput: ThroughputRow[];
   ratios: { name: string; value: number | null }[];
+  shapes: ShapeRow[];
   syslog: SyslogRow[];
   memory: MemoryRow[];
   answers: AnswerRow[];

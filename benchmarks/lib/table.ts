@@ -80,6 +80,24 @@ export function renderMarkdown(r: Results): string {
     parts.push('## Ratios (lines/s, measured in this run)');
     parts.push(table(['ratio', 'value'], r.ratios.map((x) => [x.name, x.value === null ? '—' : `${fmtNum(x.value)}×`])));
   }
+  if (r.shapes?.length) {
+    parts.push('## Other log shapes: mailsight report / pflogsumm (generated, same run)');
+    parts.push(
+      table(
+        ['shape', 'lines', 'mailsight report wall s', 'pflogsumm wall s', 'ratio, pair by pair', 'ratio (median)', 'report vs ground truth'],
+        r.shapes.map((x) => [
+          x.label,
+          fmtInt(x.lines),
+          fmtSummary(x.mailsight_wall_s),
+          fmtSummary(x.pflogsumm_wall_s),
+          x.ratios.map((v) => `${fmtNum(v)}×`).join(', '),
+          `${fmtNum(x.median)}×`,
+          x.truth_diffs === 0 ? 'equal' : `${x.truth_diffs} key(s) differ, e.g. ${x.truth_example ?? ''}`,
+        ]),
+      ),
+    );
+    parts.push(`Generator options: ${r.shapes.map((x) => `${x.id} \`${x.generator_args.join(' ')}\``).join('; ')}.`);
+  }
   if (r.syslog.length) {
     parts.push('## Syslog TCP → parse → correlate → metrics');
     parts.push(

@@ -99,7 +99,10 @@ export async function repeatRuns(
   return row;
 }
 
-function checked(m: RunMeasure): RunMeasure {
-  if (m.exit_code !== 0) throw new Error(`exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
+/** The measure of a run that exited 0; otherwise an error with the exit code and stderr's tail. */
+export function checked(m: RunMeasure, what?: string): RunMeasure {
+  if (m.exit_code !== 0) {
+    throw new Error(`${what ? `${what}: ` : ''}exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
+  }
   return m;
 }

@@ -10,7 +10,7 @@ import { timedRun, type RunMeasure } from '../lib/measure.js';
 import type { ReportLike, ShapeRow } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 import type { GenOptions } from '../generator/options.js';
-import type { Ctx } from './context.js';
+import { checked, type Ctx } from './context.js';
 import { ensurePackages } from './peers.js';
 import { reportDiff } from './report.js';
 
@@ -36,11 +36,6 @@ export function generatorArgs(options: Partial<GenOptions>): string[] {
   return Object.entries(options).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)]);
 }
 
-function checked(what: string, m: RunMeasure): RunMeasure {
-  if (m.exit_code !== 0) throw new Error(`${what}: exit code ${m.exit_code}: ${m.stderr_tail.trim().split('\n').slice(-3).join(' / ')}`);
-  return m;
-}
-
 /** One shape: its corpus, then warm-up and measured pairs (report, pflogsumm). */
 async function runShape(ctx: Ctx, shape: Shape, lines: number, seed: string): Promise<ShapeRow> {
   const args = generatorArgs(shape.options);
@@ -51,8 +46,8 @@ async function runShape(ctx: Ctx, shape: Shape, lines: number, seed: string): Pr
   const peer: RunMeasure[] = [];
   for (let i = 0; i < ctx.warmup + ctx.repeats; i++) {
     const tag = i < ctx.warmup ? 'warm-up' : `run ${i - ctx.warmup + 1}/${ctx.repeats}`;
-    const m = checked('mailsight report', await timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', c.file], { stdoutFile: out, timeoutMs: 30 * 60_000 }));
-    const p = checked('pflogsumm', await timedRun('pflogsumm', [c.file], { stdoutFile: pfOut, timeoutMs: 60 * 60_000 }));
+    const m = checked(await timedRun(process.execPath, [...ctx.mailsight, 'report', '--json', c.file], { stdoutFile: out, timeoutMs: 30 * 60_000 }), 'mailsight report');
+    const p = checked(await timedRun('pflogsumm', [c.file], { stdoutFile: pfOut, timeoutMs: 60 * 60_000 }), 'pflogsumm');
     ctx.log(`  ${shape.id} ${tag}: mailsight report ${m.wall_s.toFixed(2)} s, pflogsumm ${p.wall_s.toFixed(2)} s`);
     if (i < ctx.warmup) continue;
     mine.push(m);

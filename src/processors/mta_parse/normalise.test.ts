@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normaliseReply, replaceAddresses } from './normalise.js';
+import { isContinuation, findReplyCode, skipContinuation } from './classify.js';
+import { normaliseReply, replaceAddresses, unfold } from './normalise.js';
 
 /** A Postfix delivery's remote reply as logged. */
 const said = (host: string, ip: string, text: string, cmd = 'RCPT TO'): string =>
@@ -87,5 +88,58 @@ test('replaceAddresses gives what the address regex it replaces gives (different
     const len = Math.floor(next() * 24);
     for (let k = 0; k < len; k++) s += alphabet[Math.floor(next() * alphabet.length)];
     assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), JSON.stringify(s));
+  }
+});
+
+test('unfold gives what the character loop it replaces gives (differential, seeded)', () => {
+  // The loop normaliseReply used before: the search-based version must agree with it exactly.
+  const reference = (s: string): string => {
+    const codeAt = findReplyCode(s);
+    let out = '';
+    let last = 0;
+    let prevSpace = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 92 && s.charCodeAt(i + 1) === 110) {
+        out += s.slice(last, i) + ' ';
+        i++;
+        last = i + 1;
+        prevSpace = true;
+        continue;
+      }
+      if (prevSpace && codeAt >= 0 && i > codeAt && isContinuation(s, i, codeAt)) {
+        out += s.slice(last, i);
+        i = skipContinuation(s, i) - 1;
+        last = i + 1;
+        continue;
+      }
+      prevSpace = c === 32 || c === 9;
+    }
+    return last === 0 ? s : out + s.slice(last);
+  };
+  const fixed = [
+    '550-5.7.1 [1.2.3.4] Our system has detected 550-5.7.1 that this message 550 5.7.1 is likely spam.',
+    '421-4.7.28 [203.0.113.10      15] Our system 421-4.7.28  421-4.7.28 users from spam, 421 4.7.28 review',
+    '550 5.1.1 retry in 550 seconds, 550 5.1.1 gone',
+    '\\n550-5.7.1 a\\n550-5.7.1 b\\n550 5.7.1 c',
+    'host a[1.2.3.4] said: 451-4.3.0 x\\n451-4.3.0\\ny 451-\\n451 z',
+    '\\n\\n550 550-550-550 550 5.1.1 550\t550-x',
+    'no code at all \\n here', '', '550', '550-', ' 550-550-',
+  ];
+  for (const s of fixed) assert.equal(unfold(s), reference(s), JSON.stringify(s));
+  // Random strings over the characters that matter (xorshift: the same strings every run).
+  const parts = ['550', '550-', '550 ', '5.7.1', '4.7.28', '421-', ' ', '  ', '\t', '\\n', '\\', 'n', 'x', ':', ';', '-', '2', '45'];
+  let x = 0x1b873593;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+  for (let i = 0; i < 30_000; i++) {
+    let s = '';
+    const len = Math.floor(next() * 16);
+    for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
+    assert.equal(unfold(s), reference(s), JSON.stringify(s));
   }
 });

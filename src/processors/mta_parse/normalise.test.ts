@@ -3,6 +3,17 @@ import assert from 'node:assert/strict';
 import { isContinuation, findReplyCode, skipContinuation } from './classify.js';
 import { normaliseReply, replaceAddresses, unfold } from './normalise.js';
 
+/** Numbers in [0, 1) from a seed (xorshift32): the same random strings every run. */
+function xorshift(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
 /** A Postfix delivery's remote reply as logged. */
 const said = (host: string, ip: string, text: string, cmd = 'RCPT TO'): string =>
   `host ${host}[${ip}] said: ${text} (in reply to ${cmd} command)`;
@@ -76,13 +87,7 @@ test('replaceAddresses gives what the address regex it replaces gives (different
   for (const s of fixed) assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), s);
   // Random strings over the characters that matter (xorshift: the same strings every run).
   const alphabet = 'ab1Z.-_+<>@@ :;[]é\'';
-  let x = 0x2545f491;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
+  const next = xorshift(0x2545f491);
   for (let i = 0; i < 20_000; i++) {
     let s = '';
     const len = Math.floor(next() * 24);
@@ -129,13 +134,7 @@ test('unfold gives what the character loop it replaces gives (differential, seed
   for (const s of fixed) assert.equal(unfold(s), reference(s), JSON.stringify(s));
   // Random strings over the characters that matter (xorshift: the same strings every run).
   const parts = ['550', '550-', '550 ', '5.7.1', '4.7.28', '421-', ' ', '  ', '\t', '\\n', '\\', 'n', 'x', ':', ';', '-', '2', '45'];
-  let x = 0x1b873593;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
+  const next = xorshift(0x1b873593);
   for (let i = 0; i < 30_000; i++) {
     let s = '';
     const len = Math.floor(next() * 16);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isContinuation, findReplyCode, skipContinuation } from './classify.js';
-import { normaliseReply, replaceAddresses, unfold } from './normalise.js';
+import { hasDigitColonDigit, mayHaveNumberedHost, normaliseReply, replaceAddresses, unfold } from './normalise.js';
 
 /** Numbers in [0, 1) from a seed (xorshift32): the same random strings every run. */
 function xorshift(seed: number): () => number {
@@ -141,4 +141,47 @@ test('unfold gives what the character loop it replaces gives (differential, seed
     for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
     assert.equal(unfold(s), reference(s), JSON.stringify(s));
   }
+});
+
+test('the passes skipped by a cheap test could not have matched (necessary conditions, seeded)', () => {
+  // normaliseReply's regexes that these tests stand in front of.
+  const RE_TIMES = [
+    /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?/,
+    /\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+[+-]\d{4})?(?:\s+\([A-Za-z]+\))?/,
+    /\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/,
+  ];
+  const RE_NUMBERED_HOST = /\b(?=[A-Za-z-]*\d)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/;
+  const check = (s: string) => {
+    if (RE_TIMES.some((re) => re.test(s))) assert.ok(hasDigitColonDigit(s), JSON.stringify(s));
+    if (RE_NUMBERED_HOST.test(s)) assert.ok(mayHaveNumberedHost(s), JSON.stringify(s));
+  };
+  const fixed = [
+    'at 2026-11-12T05:40:04.055Z try', 'Mon, 3 Dec 2026 12:00 +0000', '12:30:45', '1:2', 'a:1 2:b',
+    'mx1.example.com', 'a-1b.c.de', 'x.y1.zz', '1.ab', '.ab', 'ab.cd', 'b85108f7d161b-044b.si.e63.ab', 'mx.1.example',
+  ];
+  for (const s of fixed) check(s);
+  assert.equal(hasDigitColonDigit('said: 421-4.7.28 see https://x'), false);
+  assert.equal(mayHaveNumberedHost('4.7.28 User unknown. Try again.'), false);
+  assert.equal(mayHaveNumberedHost('see mx2.example.org now'), true);
+  const parts = ['1', '12', '2026', '-', ':', '.', ' ', 'ab', 'Z', 'T', 'x', 'Dec', 'Mon,', '+0000', '<', '>', 'a.b', '9.cd'];
+  const next = xorshift(0x85ebca6b);
+  for (let i = 0; i < 40_000; i++) {
+    let s = '';
+    const len = Math.floor(next() * 14);
+    for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
+    check(s);
+  }
+});
+
+test('queue-id and whitespace passes still run when they must', () => {
+  assert.equal(normaliseReply('250 2.0.0 Ok: queued as 4Ab3Cd'), '250 2.0.0 Ok: queued as <id>');
+  assert.equal(normaliseReply('250 OK QUEUED AS 12345'), '250 OK QUEUED AS <id>');
+  assert.equal(normaliseReply('250 accepted, Queue ID: abc-123'), '250 accepted, Queue ID: <id>');
+  assert.equal(normaliseReply('250 OK id=1xyZ-7 done'), '250 OK id= <id> done');
+  assert.equal(normaliseReply('451 4.3.0\ttry\u00a0again\u2028later  now '), '451 4.3.0 try again later now');
+  assert.equal(normaliseReply('451 4.3.0 try again'), '451 4.3.0 try again');
+  // Each kind of whitespace alone (no double space, no tab to give the pass away).
+  assert.equal(normaliseReply('451 try\u00a0again'), '451 try again');
+  assert.equal(normaliseReply('451 try\u2028again'), '451 try again');
+  assert.equal(normaliseReply('451 try\u3000again'), '451 try again');
 });

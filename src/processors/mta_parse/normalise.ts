@@ -25,6 +25,8 @@ const RE_HEX = /\b[0-9A-Fa-f]{8,}\b/g;
 const RE_TOKEN = /(?<![\w<:])(?=[A-Za-z0-9+/_=-]*\d)(?=[A-Za-z0-9+/_=-]*[A-Za-z])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w>])/g;
 const RE_LONG_NUMBER = /\b\d{6,}\b/g;
 const RE_ID_RUN = /<id>(?:[-.:_]?<id>)+/g;
+// What RE_QUEUED_AS needs besides an '=' (for "id="): "queue", in any case.
+const RE_QUEUE_HINT = /queue/i;
 // /\s+/g -> ' ' changes nothing where a run is one plain space: only other runs are matched.
 const RE_SPACE = /\s\s+|[^\S ]/g;
 const MAX_NORMALISED = 200;
@@ -218,6 +220,8 @@ let hexRun = 0;
 let tokenRun = 0;
 let digitRun = 0;
 let idRun = 0;
+/** Whitespace other than ' ' seen (with a double space, what RE_SPACE needs). */
+let oddSpace = false;
 
 /** Per ASCII code: 1 digit, 2 hex digit, 4 [A-Za-z0-9-], 8 [A-Za-z0-9+/_-]. */
 const RUN_CLASS = new Uint8Array(128);
@@ -238,11 +242,13 @@ function measureRuns(s: string): void {
   let maxToken = 0;
   let maxDigit = 0;
   let maxId = 0;
+  let odd = false;
   const cls = RUN_CLASS;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const m = c < 128 ? cls[c] : 0;
     if (m === 0) {
+      if (c !== 32 && (c < 33 || c >= 160) && isWhitespace(c)) odd = true;
       // Most characters end every run: settle the four maxima only here.
       if (token > maxToken) maxToken = token;
       if (id > maxId) maxId = id;
@@ -272,6 +278,42 @@ function measureRuns(s: string): void {
   idRun = Math.max(maxId, id);
   hexRun = Math.max(maxHex, hex);
   digitRun = Math.max(maxDigit, digit);
+  oddSpace = odd;
+}
+
+function isDigitChar(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** A ':' between two digits: what every time pattern (ISO, RFC 5322, clock) needs. Exported for its test. */
+export function hasDigitColonDigit(s: string): boolean {
+  for (let i = s.indexOf(':', 1); i >= 0; i = s.indexOf(':', i + 1)) {
+    if (isDigitChar(s.charCodeAt(i - 1)) && isDigitChar(s.charCodeAt(i + 1))) return true;
+  }
+  return false;
+}
+
+/**
+ * What RE_NUMBERED_HOST needs: a '.' and two letters after a run of [A-Za-z0-9.-] that holds
+ * a digit. Worked out from the dots; the run before one is walked back only to the previous
+ * dot looked at, so the text is read once however many dots it has. Exported for its test.
+ */
+export function mayHaveNumberedHost(s: string): boolean {
+  let floor = 0;
+  for (let p = s.indexOf('.'); p >= 0; p = s.indexOf('.', p + 1)) {
+    if (!isLetter(s.charCodeAt(p + 1)) || !isLetter(s.charCodeAt(p + 2))) continue;
+    for (let k = p - 1; k >= floor; k--) {
+      const c = s.charCodeAt(k);
+      if (isDigitChar(c)) return true;
+      if (!isLetter(c) && c !== 45 && c !== 46) break;
+    }
+    floor = p;
+  }
+  return false;
 }
 
 // Each pass is skipped when a literal its regex needs is absent (a cheap indexOf instead of a
@@ -281,7 +323,7 @@ function normaliseUncached(reply: string): string {
   if (s.startsWith('host ')) s = s.replace(RE_PREAMBLE, '');
   if (s.indexOf('://') >= 0) s = s.replace(RE_URL, '<url:$1>');
   if (s.indexOf('@') >= 0) s = replaceAddresses(s);
-  if (s.indexOf(':') >= 0) {
+  if (hasDigitColonDigit(s)) {
     if (s.indexOf('-') >= 0) s = s.replace(RE_ISO_TIME, '<time>');
     s = s.replace(RE_RFC5322_TIME, '<time>');
     s = s.replace(RE_CLOCK, '<time>');
@@ -290,16 +332,18 @@ function normaliseUncached(reply: string): string {
   if (s.indexOf('.') >= 0) s = s.replace(RE_IPV4, '<ip>');
   if (RE_IPV6_HINT.test(s)) s = s.replace(RE_IPV6, '<ip>');
   if (s.indexOf(' - gsmtp') >= 0) s = replaceGsmtpId(s);
-  s = s.replace(RE_QUEUED_AS, '$1 <id>');
+  if (s.indexOf('=') >= 0 || RE_QUEUE_HINT.test(s)) s = s.replace(RE_QUEUED_AS, '$1 <id>');
   // The passes below replace matches by <...> tokens, which only ever shorten the runs
-  // measured here: a pass whose regex needs a longer run than the text has cannot match.
+  // measured here (a pass whose regex needs a longer run than the text has cannot match) and
+  // neither add nor remove whitespace (so what measureRuns saw decides RE_SPACE's pass too).
   measureRuns(s);
   if (idRun >= 16 && s.indexOf('-') >= 0) s = s.replace(RE_EXIM_ID, '<id>');
-  if (s.indexOf('.') >= 0) s = s.replace(RE_NUMBERED_HOST, '<host>');
+  if (mayHaveNumberedHost(s)) s = s.replace(RE_NUMBERED_HOST, '<host>');
   if (hexRun >= 8) s = s.replace(RE_HEX, '<id>');
   if (tokenRun >= 12) s = s.replace(RE_TOKEN, '<id>');
   if (digitRun >= 6) s = s.replace(RE_LONG_NUMBER, '<n>');
   if (s.indexOf('<id>') >= 0) s = s.replace(RE_ID_RUN, '<id>');
-  s = s.replace(RE_SPACE, ' ').trim();
+  if (oddSpace || s.indexOf('  ') >= 0) s = s.replace(RE_SPACE, ' ');
+  s = s.trim();
   return s.length > MAX_NORMALISED ? s.slice(0, MAX_NORMALISED) : s;
 }

@@ -14,6 +14,17 @@ function xorshift(seed: number): () => number {
   };
 }
 
+/** `count` strings of up to `maxParts` pieces drawn from `parts`, the same every run. */
+function* randomStrings(parts: readonly string[], count: number, maxParts: number, seed: number): Generator<string> {
+  const next = xorshift(seed);
+  for (let i = 0; i < count; i++) {
+    let s = '';
+    const len = Math.floor(next() * maxParts);
+    for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
+    yield s;
+  }
+}
+
 /** A Postfix delivery's remote reply as logged. */
 const said = (host: string, ip: string, text: string, cmd = 'RCPT TO'): string =>
   `host ${host}[${ip}] said: ${text} (in reply to ${cmd} command)`;
@@ -87,11 +98,7 @@ test('replaceAddresses gives what the address regex it replaces gives (different
   for (const s of fixed) assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), s);
   // Random strings over the characters that matter (xorshift: the same strings every run).
   const alphabet = 'ab1Z.-_+<>@@ :;[]é\'';
-  const next = xorshift(0x2545f491);
-  for (let i = 0; i < 20_000; i++) {
-    let s = '';
-    const len = Math.floor(next() * 24);
-    for (let k = 0; k < len; k++) s += alphabet[Math.floor(next() * alphabet.length)];
+  for (const s of randomStrings([...alphabet], 20_000, 24, 0x2545f491)) {
     assert.equal(replaceAddresses(s), s.replace(RE_ADDR, '<addr>'), JSON.stringify(s));
   }
 });
@@ -134,13 +141,7 @@ test('unfold gives what the character loop it replaces gives (differential, seed
   for (const s of fixed) assert.equal(unfold(s), reference(s), JSON.stringify(s));
   // Random strings over the characters that matter (xorshift: the same strings every run).
   const parts = ['550', '550-', '550 ', '5.7.1', '4.7.28', '421-', ' ', '  ', '\t', '\\n', '\\', 'n', 'x', ':', ';', '-', '2', '45'];
-  const next = xorshift(0x1b873593);
-  for (let i = 0; i < 30_000; i++) {
-    let s = '';
-    const len = Math.floor(next() * 16);
-    for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
-    assert.equal(unfold(s), reference(s), JSON.stringify(s));
-  }
+  for (const s of randomStrings(parts, 30_000, 16, 0x1b873593)) assert.equal(unfold(s), reference(s), JSON.stringify(s));
 });
 
 test('the passes skipped by a cheap test could not have matched (necessary conditions, seeded)', () => {
@@ -164,13 +165,7 @@ test('the passes skipped by a cheap test could not have matched (necessary condi
   assert.equal(mayHaveNumberedHost('4.7.28 User unknown. Try again.'), false);
   assert.equal(mayHaveNumberedHost('see mx2.example.org now'), true);
   const parts = ['1', '12', '2026', '-', ':', '.', ' ', 'ab', 'Z', 'T', 'x', 'Dec', 'Mon,', '+0000', '<', '>', 'a.b', '9.cd'];
-  const next = xorshift(0x85ebca6b);
-  for (let i = 0; i < 40_000; i++) {
-    let s = '';
-    const len = Math.floor(next() * 14);
-    for (let k = 0; k < len; k++) s += parts[Math.floor(next() * parts.length)];
-    check(s);
-  }
+  for (const s of randomStrings(parts, 40_000, 14, 0x85ebca6b)) check(s);
 });
 
 test('queue-id and whitespace passes still run when they must', () => {

@@ -26,7 +26,8 @@ import { compareAllDomains, compareAnswers, compareDomains, type ReportLike, typ
 import { launcher } from './cases/context.js';
 import { fmtSummary, renderMarkdown } from './lib/table.js';
 import { probeCount } from './loadgen.js';
-import { countLines, derive, otelcolDir, parseArgs } from './run.js';
+import { countLines } from './lib/corpus.js';
+import { derive, otelcolDir, parseArgs } from './run.js';
 import { endsWithNewline, OTELCOL_POSTFIX_REGEX, otelcolAccepted, otelcolConfig, otelcolNames } from './cases/peers.js';
 import { reportDiff, splitLikeShards } from './cases/report.js';
 import { generatorArgs, SHAPES } from './cases/shapes.js';

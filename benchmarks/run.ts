@@ -21,8 +21,6 @@ import { compareAllDomains, compareAnswers, type Machine, type ReportLike, type 
 import { ratio } from './lib/stats.js';
 import { fmtInt, fmtNum, renderMarkdown } from './lib/table.js';
 
-export { countLines };
-
 export const CASES = ['report', 'syslog', 'memory', 'otlp', 'peers', 'shapes'] as const;
 export type CaseName = (typeof CASES)[number];
 

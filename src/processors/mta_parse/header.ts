@@ -75,7 +75,6 @@ export function digits(s: string, i: number, n: number): number {
   return v;
 }
 
-/** `.ffffff` fraction starting at i (the dot); returns [milliseconds, end index]. */
 /** Index after the digits read by the last fraction() (a module variable: no array per line). */
 let fractionEnd = 0;
 
@@ -213,7 +212,7 @@ export class Framer {
       if (c === 49 && line.charCodeAt(p + 1) === 32) return this.rfc5424(line, p + 2);
       if (line.charCodeAt(p + 4) === 45 /* - */ && line.charCodeAt(p + 10) === 84 /* T */) {
         const t = this.iso(line, p);
-        if (t !== t) return undefined; // NaN
+        if (Number.isNaN(t)) return undefined;
         return this.afterTimestamp(line, this.isoEnd, t);
       }
       return undefined;
@@ -426,7 +425,7 @@ export class Framer {
       p += 1;
     } else {
       const t = this.iso(line, p);
-      if (t !== t) return undefined; // NaN
+      if (Number.isNaN(t)) return undefined;
       time = t;
       p = this.isoEnd;
     }

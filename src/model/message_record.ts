@@ -171,6 +171,30 @@ export function newMessageRecord(host: string, queue_id: string, mta: Mta, time:
   return rec as MessageRecord;
 }
 
+/**
+ * A new recipient with every field present, undefined until set, in the order JSON writes
+ * them. Recipients used to start with five fields and grow the others (final_status,
+ * deferrals, bounce_class, latency_seconds, ...) in whatever order their events came: a
+ * dozen hidden classes, and the correlator's and aggregator's loops over recipients were
+ * deoptimised ("wrong map") and compiled again as each new one showed up.
+ */
+export function newRecipientRecord(address: string, domain: string, provider: string | undefined, orig_address: string | undefined): RecipientRecord {
+  const r: EveryKey<RecipientRecord> = {
+    address,
+    domain,
+    provider,
+    orig_address,
+    attempts: undefined,
+    attempts_dropped: undefined,
+    deferrals: undefined,
+    bounce_class: undefined,
+    final_status: undefined,
+    final_time: undefined,
+    latency_seconds: undefined,
+  };
+  return r as RecipientRecord;
+}
+
 export function isMessageRecord(x: { kind: string }): x is MessageRecord {
   return x.kind === 'message_record';
 }

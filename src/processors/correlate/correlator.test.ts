@@ -544,3 +544,19 @@ test('records serialise with the same keys in the same order (absent fields are 
   assert.deepEqual(Object.keys(attempts[0]), ['time', 'status', 'relay', 'relay_ip', 'dsn', 'reply', 'reply_code', 'bounce_class']);
   assert.deepEqual(Object.keys(attempts[1]), ['time', 'status', 'relay', 'relay_ip', 'dsn', 'reply', 'reply_code']);
 });
+
+test('every recipient has the same fields whatever happened to it (one object shape for the hot loops)', () => {
+  const { recs } = run([
+    client(0, 'A'),
+    enqueue(1, 'A', 3),
+    attempt(2, 'A', 'a@gmail.com', 'deferred'),
+    attempt(3, 'A', 'b@gmail.com', 'bounced'),
+    attempt(4, 'A', 'a@gmail.com', 'sent'),
+    attempt(5, 'A', 'c@gmail.com', 'sent'),
+    removed(6, 'A'),
+  ]);
+  const [a, b, c] = recs[0].recipients;
+  assert.deepEqual([a.final_status, b.final_status, c.final_status], ['sent', 'bounced', 'sent']);
+  assert.deepEqual(Object.keys(b), Object.keys(a));
+  assert.deepEqual(Object.keys(c), Object.keys(a));
+});

@@ -17,7 +17,7 @@ import type {
   RecipientFinal,
   RecipientRecord,
 } from '../../model/message_record.js';
-import { newMessageRecord } from '../../model/message_record.js';
+import { newMessageRecord, newRecipientRecord } from '../../model/message_record.js';
 
 export interface CorrelatorOptions {
   /** Emit a message this long after its last event once it looks finished (ms). */
@@ -235,8 +235,7 @@ const F_LIVE = 4;
  * Bookkeeping of one open message. A class so that every instance shares one compact shape.
  *
  * It also holds the record's hottest fields (last_time, events), written back by
- * syncRecord() before the record is seen: these are read on every event, and a record
- * restored from a snapshot has another shape than one made by newMessageRecord().
+ * syncRecord() before the record is seen: these are read and written on every event.
  */
 class Slot {
   queue = Q_NONE;
@@ -565,7 +564,10 @@ export class Correlator {
   }
 
   private restoreSlot(o: SlotSnapshot): void {
-    const rec = o.r;
+    // Back into the shapes the engine makes (JSON left the undefined fields out).
+    const r0 = o.r;
+    const rec = Object.assign(newMessageRecord(r0.host, r0.queue_id, r0.mta, r0.start_time), r0);
+    rec.recipients = r0.recipients.map((r) => Object.assign(newRecipientRecord(r.address, r.domain, undefined, undefined), r));
     const hs = this.host(rec.host);
     const prev = hs.slots.get(rec.queue_id);
     if (prev) this.emit(prev, 'incomplete', 'superseded');
@@ -795,15 +797,12 @@ export class Correlator {
     const list = slot.rec.recipients;
     for (let i = 0; i < list.length; i++) if (list[i].address === address) return list[i];
     const orig = ev.orig_recipient?.toLowerCase();
-    // The fields every recipient gets at once, in JSON order (undefined ones are left out):
-    // `attempts` is always the next one set, so it has its place in the object too.
-    const r: RecipientRecord = {
-      address: own(address),
-      domain: this.intern.get(ev.recipient_domain ?? domainOf(address)),
-      provider: ev.provider === undefined ? undefined : this.intern.get(ev.provider),
-      orig_address: orig === undefined || orig === address ? undefined : own(orig),
-      attempts: undefined,
-    };
+    const r = newRecipientRecord(
+      own(address),
+      this.intern.get(ev.recipient_domain ?? domainOf(address)),
+      ev.provider === undefined ? undefined : this.intern.get(ev.provider),
+      orig === undefined || orig === address ? undefined : own(orig),
+    );
     list.push(r);
     slot.nonFinal++;
     const b = BYTES_RECIPIENT + address.length;
@@ -994,8 +993,7 @@ export class Correlator {
   private inherit(succ: Slot, from: RecipientRecord): void {
     const list = succ.rec.recipients;
     for (let i = 0; i < list.length; i++) if (list[i].address === from.address) return;
-    const r: RecipientRecord = { address: from.address, domain: from.domain };
-    if (from.provider !== undefined) r.provider = from.provider;
+    const r = newRecipientRecord(from.address, from.domain, from.provider, undefined);
     list.push(r);
     succ.nonFinal++;
     const b = BYTES_RECIPIENT + r.address.length;
@@ -1134,16 +1132,12 @@ export class Correlator {
     if (ev.sender !== undefined) this.setSender(rec, ev);
     if (ev.recipient !== undefined) {
       const address = ev.recipient.toLowerCase();
-      const r: RecipientRecord = {
-        address,
-        domain: ev.recipient_domain ?? domainOf(address),
-        // Emitted at once, not kept in open state: no copies.
-        attempts: [this.attemptOf(ev, 'rejected', false)],
-        final_status: 'rejected',
-        final_time: t,
-      };
-      if (ev.provider !== undefined) r.provider = ev.provider;
-      if (ev.bounce_class !== undefined) r.bounce_class = ev.bounce_class;
+      // Emitted at once, not kept in open state: no copies.
+      const r = newRecipientRecord(address, ev.recipient_domain ?? domainOf(address), ev.provider, undefined);
+      r.attempts = [this.attemptOf(ev, 'rejected', false)];
+      r.final_status = 'rejected';
+      r.final_time = t;
+      r.bounce_class = ev.bounce_class;
       rec.recipients.push(r);
     }
     this.stats.noqueue++;

@@ -1115,19 +1115,12 @@ export class Correlator {
 
   private noqueue(ev: MailEvent, hs: HostState): void {
     const t = ev.time;
-    const rec: MessageRecord = {
-      kind: 'message_record',
-      host: hs.name,
-      queue_id: 'NOQUEUE',
-      mta: ev.mta,
-      state: 'final',
-      start_time: t,
-      last_time: t,
-      end_time: t,
-      recipients: [],
-      events: 1,
-      rejected: true,
-    };
+    // newMessageRecord's shape, like every other record: the code reading records stays monomorphic.
+    const rec = newMessageRecord(hs.name, 'NOQUEUE', ev.mta, t);
+    rec.state = 'final';
+    rec.end_time = t;
+    rec.events = 1;
+    rec.rejected = true;
     this.setClient(rec, ev);
     if (ev.sender !== undefined) this.setSender(rec, ev);
     if (ev.recipient !== undefined) {

@@ -285,7 +285,7 @@ test('journald and RFC 5424 lines reach the Postfix parser', () => {
   assert.deepEqual(definedFields(r), { ...base, time: T(11, 27, 22, 6, 40) + 500, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
 });
 
-test("detail 'lifecycle': connection and TLS session lines keep only their type, every other line parses as in full", () => {
+test("detail 'lifecycle': connection and TLS session lines keep only their type, deliveries lose relay and delays, every other line parses as in full", () => {
   const full = new LineParser({ now });
   const lean = new LineParser({ now, detail: 'lifecycle' });
   const skimmed: Record<string, number> = {};
@@ -301,11 +301,18 @@ test("detail 'lifecycle': connection and TLS session lines keep only their type,
       skimmed[a.event] = (skimmed[a.event] ?? 0) + 1;
       const { kind, time, host, mta, program, pid, event } = a;
       assert.deepEqual(b, { kind, time, host, mta, program, pid, event }, line);
+    } else if (a.event === 'delivery_attempt' && a.relay !== undefined) {
+      skimmed.delivery = (skimmed.delivery ?? 0) + 1;
+      const { relay, relay_host, relay_ip, relay_port, delay, delays, conn_use, ...kept } = a;
+      assert.ok(delays !== undefined, line);
+      // A reply "host H[IP] said: ..." still names the remote host.
+      const said = / status=\w+ \(host \S+\[/.test(line) ? { relay_host, relay_ip } : {};
+      assert.deepEqual(b, { ...kept, ...said }, line);
     } else {
       assert.deepEqual(b, a, line);
     }
   }
-  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0, JSON.stringify(skimmed));
+  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0 && (skimmed.delivery ?? 0) > 0, JSON.stringify(skimmed));
   // Lines of other daemons that only look alike are not skimmed.
   const c = 'Nov 27 22:06:40 mx1 postfix/smtp[9]: connect to mx.example.com[192.0.2.7]:25: Connection refused';
   assert.deepEqual(definedFields(lean.parse(c)), definedFields(full.parse(c)));

@@ -285,7 +285,7 @@ test('journald and RFC 5424 lines reach the Postfix parser', () => {
   assert.deepEqual(definedFields(r), { ...base, time: T(11, 27, 22, 6, 40) + 500, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
 });
 
-test("detail 'lifecycle': connection and TLS session lines keep only their type, deliveries lose relay and delays, every other line parses as in full", () => {
+test("detail 'lifecycle': connection and TLS session lines keep only their type, deliveries lose relay and delays, qmgr lines their sender, every other line parses as in full", () => {
   const full = new LineParser({ now });
   const lean = new LineParser({ now, detail: 'lifecycle' });
   const skimmed: Record<string, number> = {};
@@ -308,11 +308,16 @@ test("detail 'lifecycle': connection and TLS session lines keep only their type,
       // A reply "host H[IP] said: ..." still names the remote host.
       const said = / status=\w+ \(host \S+\[/.test(line) ? { relay_host, relay_ip } : {};
       assert.deepEqual(b, { ...kept, ...said }, line);
+    } else if ((a.event === 'enqueue' || a.event === 'expired') && a.program === 'postfix/qmgr') {
+      skimmed.qmgr = (skimmed.qmgr ?? 0) + 1;
+      const { sender, sender_domain, ...kept } = a;
+      assert.ok(sender !== undefined, line);
+      assert.deepEqual(b, kept, line);
     } else {
       assert.deepEqual(b, a, line);
     }
   }
-  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0 && (skimmed.delivery ?? 0) > 0, JSON.stringify(skimmed));
+  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0 && (skimmed.delivery ?? 0) > 0 && (skimmed.qmgr ?? 0) > 0, JSON.stringify(skimmed));
   // Lines of other daemons that only look alike are not skimmed.
   const c = 'Nov 27 22:06:40 mx1 postfix/smtp[9]: connect to mx.example.com[192.0.2.7]:25: Connection refused';
   assert.deepEqual(definedFields(lean.parse(c)), definedFields(full.parse(c)));

@@ -36,8 +36,8 @@ export interface LineParserOptions {
   /**
    * 'full' (default): every field the parsers know. 'lifecycle' (for `mailsight report`, which
    * reads message lifecycles, rejects and deferrals only): Postfix connect, disconnect and TLS
-   * session lines keep only their event type, and delivery lines have no relay, delay, delays
-   * or conn_use; a third less work on a busy server.
+   * session lines keep only their event type, delivery lines have no relay, delay, delays or
+   * conn_use, and qmgr lines no sender; a third less work on a busy server.
    */
   detail?: 'full' | 'lifecycle';
 }

@@ -10,6 +10,7 @@
 // 1.4× the CPU and 2.7× the memory.
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import type { MailEvent } from '../model/mail_event.js';
 import { LineParser } from '../processors/mta_parse/parser.js';
 import type { Report } from '../report/aggregate.js';
@@ -97,7 +98,18 @@ export async function buildReportAuto(files: string[], opts: { timezone?: string
   return buildReport(files, opts);
 }
 
+/**
+ * V8 checks whether a function should be optimised each time it has run this many bytes of
+ * bytecode (default 67,584). A report is one short burst over a whole file: with a quarter of
+ * that, its hot functions leave the interpreter sooner (4 % fewer instructions on the main
+ * thread over 300k lines, per callgrind; 16,000 beat 8,000 and 24,000). Set here, at run time,
+ * and not on the launcher's `#!` line: a long-running `mailsight run` with it used 0.76 cores
+ * instead of 0.58 and 302 MiB instead of 201 at 100,000 syslog lines/s.
+ */
+const REPORT_INTERRUPT_BUDGET = 16_000;
+
 export async function reportCommand(files: string[], opts: ReportOptions, out: (s: string) => void): Promise<number> {
+  setFlagsFromString(`--interrupt-budget=${REPORT_INTERRUPT_BUDGET}`);
   let report: Report;
   try {
     report = await buildReportAuto(files, opts);

@@ -101,7 +101,7 @@ export async function buildReportAuto(files: string[], opts: { timezone?: string
 /**
  * V8 checks whether a function should be optimised each time it has run this many bytes of
  * bytecode (default 67,584). A report is one short burst over a whole file: with a quarter of
- * that, its hot functions leave the interpreter sooner (4 % fewer instructions on the main
+ * that, its hot functions leave the interpreter sooner (3 % fewer instructions on the main
  * thread over 300k lines, per callgrind; 16,000 beat 8,000 and 24,000). Set here, at run time,
  * and not on the launcher's `#!` line: a long-running `mailsight run` with it used 0.76 cores
  * instead of 0.58 and 302 MiB instead of 201 at 100,000 syslog lines/s.

@@ -13,6 +13,7 @@ import {
   type CodeRule,
 } from './bounce_rules.js';
 import { flat } from './text.js';
+import { replyKey } from './reply_key.js';
 import { automatonKey, readAutomaton, writeAutomaton, type Automaton } from './automaton_file.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -463,19 +464,19 @@ function decide(dsn: string | undefined, reply: string | undefined): number {
   const dsnKey = dsn ? parseEnhanced(dsn.charCodeAt(0) === 32 ? dsn.trim() : dsn, 0) : -1;
   let codeAt = -1;
   let replyCode = -1;
-  let replyKey = -1;
+  let replyEnh = -1;
   if (reply) {
     codeAt = findReplyCode(reply);
     if (codeAt >= 0) {
       replyCode = readCode3(reply, codeAt);
-      if (codeAt + 4 < reply.length) replyKey = parseEnhanced(reply, codeAt + 4);
+      if (codeAt + 4 < reply.length) replyEnh = parseEnhanced(reply, codeAt + 4);
     }
   }
   // The dsn field is authoritative (Postfix derived it); a malformed one yields to the reply's.
   let enh = dsnKey;
   if (enh < 0 || keySubject(enh) === ANY) {
-    if (replyKey >= 0 && keySubject(replyKey) !== ANY) enh = replyKey;
-    else if (enh < 0) enh = replyKey;
+    if (replyEnh >= 0 && keySubject(replyEnh) !== ANY) enh = replyEnh;
+    else if (enh < 0) enh = replyEnh;
   }
   const cls = enh >= 0 ? keyCls(enh) : replyCode >= 0 ? Math.floor(replyCode / 100) : 0;
   if (cls === 2) return -1;
@@ -526,15 +527,15 @@ function decide(dsn: string | undefined, reply: string | undefined): number {
  * Returns undefined for successful deliveries (2.x.x with no failure text).
  */
 export function classify(dsn: string | undefined, reply: string | undefined): BounceClass | undefined {
-  // Memoised by (dsn, reply): failed replies repeat (about half of a day's are exact repeats).
-  // Two levels, dsn then reply, so that no key string is built (and flattened) per call; ''
-  // stands for an absent part, which decide() treats the same.
+  // Memoised by (dsn, replyKey(reply)): the same reason repeats for many recipients. Two
+  // levels, dsn then reply, so that no key string is built (and flattened) per call; '' stands
+  // for an absent part, which decide() treats the same.
   const d = dsn ?? '';
-  const t = reply ?? '';
+  const t = reply === undefined ? '' : replyKey(reply);
   let byReply = classifyCache.get(d);
   let r = byReply?.get(t);
   if (r === undefined) {
-    r = decide(dsn, reply);
+    r = decide(dsn, t);
     if (classifyEntries >= CLASSIFY_CACHE_MAX) {
       classifyCache.clear();
       classifyEntries = 0;
@@ -557,7 +558,7 @@ export function explain(
   dsn: string | undefined,
   reply: string | undefined,
 ): { class: BounceClass; rule: string } | undefined {
-  const r = decide(dsn, reply);
+  const r = decide(dsn, reply === undefined ? undefined : replyKey(reply));
   return r < 0 ? undefined : { class: ALL[r].cls, rule: ALL[r].id };
 }
 

@@ -5,7 +5,8 @@
 // (host[ip], the "- gsmtp" id, addresses) are worked out from their literal anchors instead,
 // with the same result.
 import { findReplyCode, isContinuation, skipContinuation } from './classify.js';
-import { isSpace as isWhitespace } from './text.js';
+import { flat, isSpace as isWhitespace } from './text.js';
+import { replaceAddresses, replaceGsmtpId, replyKey } from './reply_key.js';
 
 const RE_PREAMBLE = /^host [^\s[]+\[[^\]]*\] said:\s*/;
 const RE_URL = /\b(?:https?|ftp):\/\/([^/\s?#<>()[\]"']+)[^\s<>()[\]"']*/gi;
@@ -82,77 +83,15 @@ function replaceHostIp(s: string): string {
   return out === '' ? s : out + s.slice(last);
 }
 
-/** [A-Za-z0-9_] */
-function isWordChar(c: number): boolean {
-  return isAlnum(c) || c === 95;
-}
-
 /**
- * s.replace(/\S+ - gsmtp\b/g, '<id> - gsmtp') from each " - gsmtp" (the regex backtracks over
- * every word): the match is the run of non-whitespace right before it, not reaching into the
- * previous match, and "gsmtp" must end a word.
+ * Whether unfold() leaves s as it is (no literal "\\n", no second copy of its reply code):
+ * only then does replyKey() commute with it. A removed continuation prefix "550 5.1.1 " can be
+ * the run that replyKey() would take for a `- gsmtp` id.
  */
-function replaceGsmtpId(s: string): string {
-  let out = '';
-  let last = 0;
-  let g = s.indexOf(' - gsmtp');
-  while (g >= 0) {
-    const end = g + 8;
-    if (g > last && !isWhitespace(s.charCodeAt(g - 1)) && !(end < s.length && isWordChar(s.charCodeAt(end)))) {
-      let k = g - 1;
-      while (k > last && !isWhitespace(s.charCodeAt(k - 1))) k--;
-      out += s.slice(last, k) + '<id> - gsmtp';
-      last = end;
-      g = s.indexOf(' - gsmtp', end);
-      continue;
-    }
-    g = s.indexOf(' - gsmtp', g + 1);
-  }
-  return out === '' ? s : out + s.slice(last);
-}
-
-/** [A-Za-z0-9._%+=/!#$&'*?^`{|}~-]: RE_ADDR's local-part characters, by char code. */
-const LOCAL_PART = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+=/!#$&'*?^`{|}~-") LOCAL_PART[c.charCodeAt(0)] = 1;
-
-function isLocalPart(c: number): boolean {
-  return c < 128 && LOCAL_PART[c] === 1;
-}
-
-/** [A-Za-z0-9-] */
-function isDomainChar(c: number): boolean {
-  return isAlnum(c) || c === 45;
-}
-
-/**
- * s.replace(RE_ADDR, '<addr>'), worked out from each '@' instead of trying the regex at every
- * position (which runs over every word to its end looking for an '@': a third of the time of
- * normaliseReply on reject-heavy logs). A match is the run of local-part characters right
- * before the '@' (not reaching into the previous match, with a '<' just before it), then
- * `[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*` and an optional '>'. Exported for its differential test.
- */
-export function replaceAddresses(s: string): string {
-  let out = '';
-  let last = 0;
-  const n = s.length;
-  for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
-    if (at < last) continue;
-    let start = at;
-    while (start > last && isLocalPart(s.charCodeAt(start - 1))) start--;
-    if (start === at) continue;
-    let end = at + 1;
-    if (end >= n || !isDomainChar(s.charCodeAt(end))) continue;
-    while (end < n && isDomainChar(s.charCodeAt(end))) end++;
-    while (end + 1 < n && s.charCodeAt(end) === 46 && isDomainChar(s.charCodeAt(end + 1))) {
-      end += 2;
-      while (end < n && isDomainChar(s.charCodeAt(end))) end++;
-    }
-    if (end < n && s.charCodeAt(end) === 62 /* > */) end++;
-    if (start > last && s.charCodeAt(start - 1) === 60 /* < */) start--;
-    out += s.slice(last, start) + '<addr>';
-    last = end;
-  }
-  return last === 0 ? s : out + s.slice(last);
+function unfolded(s: string): boolean {
+  if (s.indexOf('\\n') >= 0) return false;
+  const codeAt = findReplyCode(s);
+  return codeAt < 0 || s.indexOf(s.slice(codeAt, codeAt + 3), codeAt + 1) < 0;
 }
 
 /**
@@ -198,13 +137,14 @@ export function unfold(s: string): string {
  * IPs, numbers and URLs so that the same reason from different messages compares equal.
  */
 export function normaliseReply(reply: string): string {
-  // Replies repeat a lot (about half of a day's deferral replies are exact repeats).
-  const hit = normCache.get(reply);
+  // Cached by replyKey(): the same reason for different recipients is normalised once.
+  const key = unfolded(reply) ? replyKey(reply) : reply;
+  const hit = normCache.get(key);
   if (hit !== undefined) return hit;
-  const out = normaliseUncached(reply);
+  const out = normaliseUncached(key);
   if (normCache.size >= NORM_CACHE_MAX) normCache.clear();
   // A flat copy as the key: a slice would keep its whole log chunk alive.
-  normCache.set(reply.length < 13 ? reply : (' ' + reply).slice(1), out);
+  normCache.set(flat(key), out);
   return out;
 }
 
@@ -316,9 +256,12 @@ export function mayHaveNumberedHost(s: string): boolean {
   return false;
 }
 
-// Each pass is skipped when a literal its regex needs is absent (a cheap indexOf instead of a
-// regex scan that cannot match), or a run it needs is too short: the output is the same.
-function normaliseUncached(reply: string): string {
+/**
+ * normaliseReply() without its cache; exported for the differential test of replyKey().
+ * Each pass is skipped when a literal its regex needs is absent (a cheap indexOf instead of a
+ * regex scan that cannot match), or a run it needs is too short: the output is the same.
+ */
+export function normaliseUncached(reply: string): string {
   let s = unfold(reply);
   if (s.startsWith('host ')) s = s.replace(RE_PREAMBLE, '');
   if (s.indexOf('://') >= 0) s = s.replace(RE_URL, '<url:$1>');

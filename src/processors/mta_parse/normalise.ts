@@ -84,9 +84,19 @@ function replaceHostIp(s: string): string {
 }
 
 /**
+ * replyKey(reply) when unfold() leaves both as they are, else the reply: only then does
+ * replyKey() commute with the passes of normaliseUncached().
+ */
+function keyOf(reply: string): string {
+  if (!unfolded(reply)) return reply;
+  const key = replyKey(reply);
+  return key === reply || unfolded(key) ? key : reply;
+}
+
+/**
  * Whether unfold() leaves s as it is (no literal "\\n", no second copy of its reply code):
- * only then does replyKey() commute with it. A removed continuation prefix "550 5.1.1 " can be
- * the run that replyKey() would take for a `- gsmtp` id.
+ * a removed continuation prefix "550 5.1.1 " can be the run that replyKey() would take for a
+ * `- gsmtp` id, and an id replaced can be the reply code that unfold() goes by.
  */
 function unfolded(s: string): boolean {
   if (s.indexOf('\\n') >= 0) return false;
@@ -138,7 +148,7 @@ export function unfold(s: string): string {
  */
 export function normaliseReply(reply: string): string {
   // Cached by replyKey(): the same reason for different recipients is normalised once.
-  const key = unfolded(reply) ? replyKey(reply) : reply;
+  const key = keyOf(reply);
   const hit = normCache.get(key);
   if (hit !== undefined) return hit;
   const out = normaliseUncached(key);

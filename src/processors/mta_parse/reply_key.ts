@@ -5,10 +5,10 @@
 // reply missed the caches of classify() and normaliseReply(), and a miss costs ~10 µs: on a
 // failure-heavy log, 30,674 distinct texts came down to 158 keys.
 //
-// replyKey() makes the same replacements that normaliseReply() makes anyway (the `- gsmtp` id
-// by <id>, addresses by <addr>), with the same scanners, so normalising the key gives what
-// normalising the text gives; classify() decides on the key, so no rule can match inside an id
-// or an address by accident.
+// replyKey() makes replacements that normaliseReply() makes anyway (the `- gsmtp` id by <id>,
+// addresses by <addr>, a server's name, time and id at the end), so normalising the key gives
+// what normalising the text gives; classify() decides on the key, so no rule can match inside
+// an id or an address by accident.
 import { isSpace as isWhitespace } from './text.js';
 
 function isAlnum(c: number): boolean {
@@ -99,7 +99,92 @@ export function replyKey(reply: string): string {
   if (reply.startsWith('host ')) return reply;
   let s = reply;
   if (s.indexOf('@') >= 0 && s.indexOf('://') < 0) s = replaceAddresses(s);
-  return s.indexOf(' - gsmtp') >= 0 && gsmtpIdsStandAlone(s) ? replaceGsmtpId(s) : s;
+  if (s.indexOf(' - gsmtp') >= 0 && gsmtpIdsStandAlone(s)) s = replaceGsmtpId(s);
+  return replaceServerTrailer(s);
+}
+
+/**
+ * A last word naming the answering server, as normaliseReply() leaves it: Microsoft's
+ * "[CR6PEPF5016BEF0.eurprd04.prod.outlook.com 2026-11-12T05:40:03.605Z 7077AA064BE7C649]" is
+ * "[<host> <time> <id>]", Yahoo's "... - mta9873.mail.gq1.yahoo.com" ends in "- <host>". Only
+ * exact shapes are replaced, whose every part normaliseReply() replaces whole and alone.
+ */
+function replaceServerTrailer(s: string): string {
+  const n = s.length;
+  if (s.charCodeAt(n - 1) === 93 /* ] */) {
+    const b = s.lastIndexOf('[');
+    if (b < 0) return s;
+    const h = numberedHostEnd(s, b + 1);
+    if (h < 0 || s.charCodeAt(h) !== 32) return s;
+    const t = isoTimeEnd(s, h + 1);
+    if (t < 0 || s.charCodeAt(t) !== 32) return s;
+    let x = t + 1;
+    while (x < n && isHex(s.charCodeAt(x))) x++;
+    return x === n - 1 && x - (t + 1) >= 8 ? s.slice(0, b) + '[<host> <time> <id>]' : s;
+  }
+  const d = s.lastIndexOf(' - ');
+  // Not "- gsmtp-x1.example": that "gsmtp" marks the id before it.
+  if (d <= 0 || s.startsWith(' - gsmtp', d)) return s;
+  return numberedHostEnd(s, d + 3) === n ? s.slice(0, d) + ' - <host>' : s;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * End of a host name at p that RE_NUMBERED_HOST would replace whole and that no earlier pass of
+ * normaliseReply() touches, followed by ' ', ']' or the end; else -1. Labels of [A-Za-z0-9-],
+ * the first starting with a letter or digit and holding a digit, none all digits or with two hyphens (an Exim id's shape), the last
+ * of two or more letters.
+ */
+function numberedHostEnd(s: string, p: number): number {
+  if (!isAlnum(s.charCodeAt(p))) return -1; // the regex starts at a word boundary
+  let i = p;
+  let labels = 0;
+  let lastAlpha = false;
+  for (;;) {
+    const start = i;
+    let digits = 0;
+    let hyphens = 0;
+    let letters = 0;
+    for (let c = s.charCodeAt(i); isDomainChar(c); c = s.charCodeAt(++i)) {
+      if (isDigit(c)) digits++;
+      else if (c === 45) hyphens++;
+      else letters++;
+    }
+    const len = i - start;
+    if (len === 0 || digits === len || hyphens > 1) return -1;
+    if (labels === 0 && digits === 0) return -1;
+    labels++;
+    lastAlpha = letters === len && len >= 2;
+    if (s.charCodeAt(i) !== 46 /* . */) break;
+    i++;
+  }
+  if (labels < 2 || !lastAlpha) return -1;
+  const c = s.charCodeAt(i);
+  return i === s.length || c === 32 || c === 93 ? i : -1;
+}
+
+/** End of "YYYY-MM-DDTHH:MM:SS[.fff]Z" at p (what RE_ISO_TIME replaces whole), else -1. */
+function isoTimeEnd(s: string, p: number): number {
+  const shape = 'dddd-dd-ddTdd:dd:dd';
+  for (let k = 0; k < shape.length; k++) {
+    const c = s.charCodeAt(p + k);
+    if (shape.charCodeAt(k) === 100 /* d */ ? !isDigit(c) : c !== shape.charCodeAt(k)) return -1;
+  }
+  let i = p + shape.length;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    const f = i;
+    while (isDigit(s.charCodeAt(i))) i++;
+    if (i === f) return -1;
+  }
+  return s.charCodeAt(i) === 90 /* Z */ ? i + 1 : -1;
 }
 
 /** Whether every " - gsmtp" in s ends it or is followed by whitespace or ')'. */

@@ -13,7 +13,7 @@ import {
   type CodeRule,
 } from './bounce_rules.js';
 import { flat } from './text.js';
-import { replyKey } from './reply_key.js';
+import { findReplyCode, replyKey } from './reply_key.js';
 import { automatonKey, readAutomaton, writeAutomaton, type Automaton } from './automaton_file.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -72,30 +72,6 @@ function parseEnhanced(s: string, from: number): number {
   }
   if (n === 0 || n > 3) return key(cls, subject, ANY);
   return key(cls, subject, detail);
-}
-
-/**
- * Position of the reply's basic code: the first 3-digit token starting with 2, 4 or 5, at the
- * start or after a space, ':' or ';', followed by a space, '-' or the end. Skips Postfix's
- * "host x[ip] said: " preamble and Exim's "SMTP error from remote mail server after ...: ".
- */
-export function findReplyCode(s: string): number {
-  const len = s.length;
-  for (let i = 0; i + 2 < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 50 && c !== 52 && c !== 53) continue;
-    if (i > 0) {
-      const p = s.charCodeAt(i - 1);
-      if (p !== 32 && p !== 58 && p !== 59) continue;
-    }
-    if (!isDigit(s.charCodeAt(i + 1)) || !isDigit(s.charCodeAt(i + 2))) continue;
-    if (i + 3 < len) {
-      const n = s.charCodeAt(i + 3);
-      if (n !== 32 && n !== 45) continue;
-    }
-    return i;
-  }
-  return -1;
 }
 
 function readCode3(s: string, i: number): number {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isContinuation, findReplyCode, skipContinuation } from './classify.js';
+import { isContinuation, skipContinuation } from './classify.js';
 import { hasDigitColonDigit, mayHaveNumberedHost, normaliseReply, unfold } from './normalise.js';
-import { replaceAddresses } from './reply_key.js';
+import { findReplyCode, replaceAddresses } from './reply_key.js';
 
 /** Numbers in [0, 1) from a seed (xorshift32): the same random strings every run. */
 function xorshift(seed: number): () => number {

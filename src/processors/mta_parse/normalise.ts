@@ -4,9 +4,9 @@
 // a run of characters it needs is absent; the passes that rescanned every word of a reply
 // (host[ip], the "- gsmtp" id, addresses) are worked out from their literal anchors instead,
 // with the same result.
-import { findReplyCode, isContinuation, skipContinuation } from './classify.js';
+import { isContinuation, skipContinuation } from './classify.js';
 import { flat, isSpace as isWhitespace } from './text.js';
-import { replaceAddresses, replaceGsmtpId, replyKey } from './reply_key.js';
+import { findReplyCode, replaceAddresses, replaceGsmtpId, replyKey } from './reply_key.js';
 
 const RE_PREAMBLE = /^host [^\s[]+\[[^\]]*\] said:\s*/;
 const RE_URL = /\b(?:https?|ftp):\/\/([^/\s?#<>()[\]"']+)[^\s<>()[\]"']*/gi;
@@ -84,27 +84,6 @@ function replaceHostIp(s: string): string {
 }
 
 /**
- * replyKey(reply) when unfold() leaves both as they are, else the reply: only then does
- * replyKey() commute with the passes of normaliseUncached().
- */
-function keyOf(reply: string): string {
-  if (!unfolded(reply)) return reply;
-  const key = replyKey(reply);
-  return key === reply || unfolded(key) ? key : reply;
-}
-
-/**
- * Whether unfold() leaves s as it is (no literal "\\n", no second copy of its reply code):
- * a removed continuation prefix "550 5.1.1 " can be the run that replyKey() would take for a
- * `- gsmtp` id, and an id replaced can be the reply code that unfold() goes by.
- */
-function unfolded(s: string): boolean {
-  if (s.indexOf('\\n') >= 0) return false;
-  const codeAt = findReplyCode(s);
-  return codeAt < 0 || s.indexOf(s.slice(codeAt, codeAt + 3), codeAt + 1) < 0;
-}
-
-/**
  * Removes Exim's literal "\n" and the repeated "550-5.7.1 " prefixes of collapsed replies.
  * Worked out from native searches for the two things it removes (a "\n", and the reply's
  * own three digits again) instead of a loop over every character; a prefix counts only at the
@@ -148,7 +127,7 @@ export function unfold(s: string): string {
  */
 export function normaliseReply(reply: string): string {
   // Cached by replyKey(): the same reason for different recipients is normalised once.
-  const key = keyOf(reply);
+  const key = replyKey(reply);
   const hit = normCache.get(key);
   if (hit !== undefined) return hit;
   const out = normaliseUncached(key);

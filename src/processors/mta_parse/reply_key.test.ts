@@ -24,21 +24,38 @@ function xorshift(seed: number): () => number {
 }
 
 test('replyKey replaces Gmail trace ids and addresses, and nothing else', () => {
+  // As the Postfix parser leaves Gmail's replies: continuation lines joined.
   assert.equal(
-    replyKey('550-5.1.1 The email account does not exist. 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser 92b285ec0b169-6c640963f29si8292818f34.58 - gsmtp'),
-    '550-5.1.1 The email account does not exist. 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser <id> - gsmtp',
+    replyKey('550 5.1.1 The email account does not exist. https://support.google.com/mail/?p=NoSuchUser 92b285ec0b169-6c640963f29si8292818f34.58 - gsmtp'),
+    '550 5.1.1 The email account does not exist. https://support.google.com/mail/?p=NoSuchUser <id> - gsmtp',
   );
+  // Not joined, unfold() would rewrite it (what it removes could be taken for the id): as it is.
+  const folded = '550-5.1.1 The email account does not exist. 550 5.1.1 Try again. 92b285ec0b169-6c640963f29si8292818f34.58 - gsmtp';
+  assert.equal(replyKey(folded), folded);
   assert.equal(replyKey('550 5.1.1 <anna1981@example.net>: Recipient address rejected: User unknown'), '550 5.1.1 <addr>: Recipient address rejected: User unknown');
   assert.equal(replyKey('554 delivery error: dd This user doesn\'t have a yahoo.com account (rosa1988@yahoo.com)'), '554 delivery error: dd This user doesn\'t have a yahoo.com account (<addr>)');
   // Left alone: no id or address; an address in a reply with a URL or a host preamble.
   const same = [
     '451 4.7.1 Try again later',
-    '550 5.7.1 see https://example.com/?u=a@b.example <a@b.example>',
+    '550 5.7.1 see https://example.com/?u=a@b.example',
+    '550 5.7.1 see https://example.com/<a@b.example>',
     'host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@b.example>: unknown 1a2b - gsmtp',
     '421 4.7.0 closed - gsmtpx',
     '',
   ];
   for (const s of same) assert.equal(replyKey(s), s);
+  // Microsoft's MxId, and an address in a reply whose URL is another word.
+  assert.equal(
+    replyKey('451 4.7.650 rate limited (S775) [Name=Protocol Filter Agent][AGT=PFA][MxId=201427A26043E8F7] [CR6PEPF5016BEF0.eurprd04.prod.outlook.com 2026-11-12T05:40:03.605Z 7077AA064BE7C649]'),
+    '451 4.7.650 rate limited (S775) [Name=Protocol Filter Agent][AGT=PFA][MxId=<id>] [<host> <time> <id>]',
+  );
+  assert.equal(
+    replyKey('450 4.2.0 <carla@orange.example>: Recipient address rejected: Greylisted, see http://postgrey.example/help/orange.example.html'),
+    '450 4.2.0 <addr>: Recipient address rejected: Greylisted, see http://postgrey.example/help/orange.example.html',
+  );
+  // Asked twice (the parser, then the report), the same answer.
+  const r = '550 5.1.1 <bob@example.net>: User unknown';
+  assert.equal(replyKey(r), replyKey(r));
   assert.equal(replaceGsmtpId('a - gsmtp'), '<id> - gsmtp');
   assert.equal(replaceGsmtpId(' - gsmtp'), ' - gsmtp');
 });
@@ -55,6 +72,8 @@ test('normaliseReply, cached by key, gives what normalising the reply itself giv
     '@', 'https://support.google.com/mail/?p=NoSuchUser', 'http://a@b.example/x', 'host mx.example.com[192.0.2.1] said: ',
     '203.0.113.10', '2001:db8::1', '12:30:45', '2026-11-12T05:40:04Z', 'queued as 4Ab3Cd', 'id=1xyZ-7',
     'deadbeefcafe', '1234567', 'mx7.example.org', 'User unknown', 'Try again later', '\\n',
+    '[MxId=201427A26043E8F7]', '[MxId=', 'MxId=2014272604', '1234ABCD]', 'http://postgrey.example/help/a@b.html',
+    'see http://postgrey.example/help/example.org.html', 'x@y.example/http://a.b', '"a@b.example"', 'ftp://',
   ];
   // Server trailers (only replaced at the end), whole and in pieces that almost fit.
   const hosts = ['CR6PEPF5016BEF0.eurprd04.prod.outlook.com', 'mta9873.mail.gq1.yahoo.com', 'mx.example.com', 'a1.b', 'a1.bc', '1.2.3.4', 'a1-b-c.example.com', 'ab1cd2-efgh34-ij.x.com', 'queued', 'x1.2com', 'a1..com', 'MxId=1a.com'];

@@ -1,14 +1,16 @@
 // The key under which a remote reply is classified and normalised, once per distinct reason
 // rather than once per distinct text. Replies carry per-message tokens: Gmail ends every reply
-// with its own trace id ("... 92b2...si8292818f34.58 - gsmtp"), and many name the recipient
-// ("550 5.1.1 <anna1981@example.net>: User unknown"). Keyed by the raw text, nearly every such
-// reply missed the caches of classify() and normaliseReply(), and a miss costs ~10 µs: on a
-// failure-heavy log, 30,674 distinct texts came down to 158 keys.
+// with its own trace id ("... 92b2...si8292818f34.58 - gsmtp"), Microsoft with the answering
+// server, a time and an id, and many name the recipient ("550 5.1.1 <anna1981@example.net>:
+// User unknown"). Keyed by the raw text, nearly every such reply missed the caches of
+// classify() and normaliseReply(), and a miss costs ~10 µs: on a failure-heavy log, 30,674
+// distinct texts came down to a few hundred keys.
 //
-// replyKey() makes replacements that normaliseReply() makes anyway (the `- gsmtp` id by <id>,
-// addresses by <addr>, a server's name, time and id at the end), so normalising the key gives
-// what normalising the text gives; classify() decides on the key, so no rule can match inside
-// an id or an address by accident.
+// replyKey() makes replacements that normaliseReply() makes anyway, only where they are
+// certain to come out the same, so normalising the key gives what normalising the text gives
+// (reply_key.test.ts checks it on millions of random replies); classify() decides on the key,
+// so no rule can match inside an id or an address by accident. Also here: findReplyCode(),
+// which the key's guard, classify() and normaliseReply() share.
 import { isSpace as isWhitespace } from './text.js';
 
 function isAlnum(c: number): boolean {
@@ -18,6 +20,30 @@ function isAlnum(c: number): boolean {
 /** [A-Za-z0-9_] */
 function isWordChar(c: number): boolean {
   return isAlnum(c) || c === 95;
+}
+
+/**
+ * Position of the reply's basic code: the first 3-digit token starting with 2, 4 or 5, at the
+ * start or after a space, ':' or ';', followed by a space, '-' or the end. Skips Postfix's
+ * "host x[ip] said: " preamble and Exim's "SMTP error from remote mail server after ...: ".
+ */
+export function findReplyCode(s: string): number {
+  const len = s.length;
+  for (let i = 0; i + 2 < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 50 && c !== 52 && c !== 53) continue;
+    if (i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p !== 32 && p !== 58 && p !== 59) continue;
+    }
+    if (!isDigit(s.charCodeAt(i + 1)) || !isDigit(s.charCodeAt(i + 2))) continue;
+    if (i + 3 < len) {
+      const n = s.charCodeAt(i + 3);
+      if (n !== 32 && n !== 45) continue;
+    }
+    return i;
+  }
+  return -1;
 }
 
 /**
@@ -88,19 +114,90 @@ export function replaceAddresses(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
+/** The last replyKey() call: the parser classifies a reply and the report normalises the same string. */
+let lastReply = '';
+let lastKey = '';
+
 /**
- * The reply with its addresses and `- gsmtp` trace ids replaced, in normaliseReply()'s order
- * (the text itself when it has neither). What normaliseReply() rewrites before them is left
- * as it is: a reply that still has its "host H[IP] said:" preamble, addresses in a reply with a
- * URL (a URL may hold an '@'), and ids unless every "gsmtp" ends the text or is followed by
- * whitespace or ')' (an address or a host[IP] could otherwise swallow it: "- gsmtp.x@y").
+ * The reply with its addresses, `- gsmtp` trace ids and server trailers replaced, as
+ * normaliseReply() replaces them (the text itself when it has none of them). What
+ * normaliseReply() rewrites before them is left as it is: a reply that unfold() would change
+ * (a continuation prefix "550 5.1.1 " can be the run taken for an id, and an id can be the
+ * reply code unfold() goes by), one that still has its "host H[IP] said:" preamble, an address
+ * in a word with a URL (a URL may hold an '@'), and ids unless every "gsmtp" ends the text or
+ * is followed by whitespace or ')' (an address or a host[IP] could otherwise swallow it).
  */
 export function replyKey(reply: string): string {
-  if (reply.startsWith('host ')) return reply;
+  if (reply === lastReply) return lastKey;
+  let key = reply;
+  if (!reply.startsWith('host ') && unfolded(reply)) {
+    key = replaceParts(reply);
+    if (key !== reply && !unfolded(key)) key = reply;
+  }
+  lastReply = reply;
+  lastKey = key;
+  return key;
+}
+
+function replaceParts(reply: string): string {
   let s = reply;
-  if (s.indexOf('@') >= 0 && s.indexOf('://') < 0) s = replaceAddresses(s);
+  if (s.indexOf('@') >= 0 && !addressNextToUrl(s)) s = replaceAddresses(s);
   if (s.indexOf(' - gsmtp') >= 0 && gsmtpIdsStandAlone(s)) s = replaceGsmtpId(s);
+  if (s.indexOf('[MxId=') >= 0) s = replaceMxIds(s);
   return replaceServerTrailer(s);
+}
+
+/**
+ * Whether unfold() leaves s as it is: no literal "\\n" and no second copy of its reply code at
+ * the start of a word (what unfold() removes are such continuation prefixes, "550-5.1.1 ").
+ */
+function unfolded(s: string): boolean {
+  if (s.indexOf('\\n') >= 0) return false;
+  const codeAt = findReplyCode(s);
+  if (codeAt < 0) return true;
+  const code = s.slice(codeAt, codeAt + 3);
+  for (let i = s.indexOf(code, codeAt + 1); i >= 0; i = s.indexOf(code, i + 1)) {
+    const c = s.charCodeAt(i - 1);
+    if (c === 32 || c === 9) return false;
+  }
+  return true;
+}
+
+/** Whether some '@' shares its word (a run without whitespace) with a "://". */
+function addressNextToUrl(s: string): boolean {
+  if (s.indexOf('://') < 0) return false;
+  for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
+    let a = at;
+    while (a > 0 && !isWhitespace(s.charCodeAt(a - 1))) a--;
+    let b = at + 1;
+    while (b < s.length && !isWhitespace(s.charCodeAt(b))) b++;
+    const u = s.indexOf('://', a);
+    if (u >= 0 && u < b) return true;
+  }
+  return false;
+}
+
+/** Whether every " - gsmtp" in s ends it or is followed by whitespace or ')'. */
+function gsmtpIdsStandAlone(s: string): boolean {
+  for (let g = s.indexOf(' - gsmtp'); g >= 0; g = s.indexOf(' - gsmtp', g + 8)) {
+    const e = g + 8;
+    if (e < s.length && s.charCodeAt(e) !== 41 && !isWhitespace(s.charCodeAt(e))) return false;
+  }
+  return true;
+}
+
+/** Microsoft's "[MxId=201427A26043E8F7]" (8 or more hex digits) -> "[MxId=<id>]", as RE_HEX does. */
+function replaceMxIds(s: string): string {
+  let out = '';
+  let last = 0;
+  for (let m = s.indexOf('[MxId='); m >= 0; m = s.indexOf('[MxId=', m + 6)) {
+    let e = m + 6;
+    while (e < s.length && isHex(s.charCodeAt(e))) e++;
+    if (e - (m + 6) < 8 || s.charCodeAt(e) !== 93 /* ] */) continue;
+    out += s.slice(last, m + 6) + '<id>';
+    last = e;
+  }
+  return last === 0 ? s : out + s.slice(last);
 }
 
 /**
@@ -187,11 +284,3 @@ function isoTimeEnd(s: string, p: number): number {
   return s.charCodeAt(i) === 90 /* Z */ ? i + 1 : -1;
 }
 
-/** Whether every " - gsmtp" in s ends it or is followed by whitespace or ')'. */
-function gsmtpIdsStandAlone(s: string): boolean {
-  for (let g = s.indexOf(' - gsmtp'); g >= 0; g = s.indexOf(' - gsmtp', g + 8)) {
-    const e = g + 8;
-    if (e < s.length && s.charCodeAt(e) !== 41 && !isWhitespace(s.charCodeAt(e))) return false;
-  }
-  return true;
-}

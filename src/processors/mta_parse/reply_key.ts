@@ -130,9 +130,10 @@ let lastKey = '';
 export function replyKey(reply: string): string {
   if (reply === lastReply) return lastKey;
   let key = reply;
-  if (!reply.startsWith('host ') && unfolded(reply)) {
+  if (!reply.startsWith('host ')) {
     key = replaceParts(reply);
-    if (key !== reply && !unfolded(key)) key = reply;
+    // Checked only when something was replaced: most replies need no key of their own.
+    if (key !== reply && !(unfolded(reply) && unfolded(key))) key = reply;
   }
   lastReply = reply;
   lastKey = key;

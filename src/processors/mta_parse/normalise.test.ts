@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { isContinuation, skipContinuation } from './classify.js';
 import { hasDigitColonDigit, mayHaveNumberedHost, normaliseReply, unfold } from './normalise.js';
 import { findReplyCode, replaceAddresses } from './reply_key.js';
-
-/** Numbers in [0, 1) from a seed (xorshift32): the same random strings every run. */
-function xorshift(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { xorshift } from '../../../test/helpers/random.js';
 
 /** `count` strings of up to `maxParts` pieces drawn from `parts`, the same every run. */
 function* randomStrings(parts: readonly string[], count: number, maxParts: number, seed: number): Generator<string> {

@@ -11,17 +11,7 @@ import { classify, explain } from './classify.js';
 import { normaliseReply, normaliseUncached } from './normalise.js';
 import { LineParser } from './parser.js';
 import { replaceGsmtpId, replyKey } from './reply_key.js';
-
-/** Numbers in [0, 1) from a seed (xorshift32): the same random replies every run. */
-function xorshift(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { xorshift } from '../../../test/helpers/random.js';
 
 test('replyKey replaces Gmail trace ids and addresses, and nothing else', () => {
   // As the Postfix parser leaves Gmail's replies: continuation lines joined.

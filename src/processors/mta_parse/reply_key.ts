@@ -119,8 +119,8 @@ let lastReply = '';
 let lastKey = '';
 
 /**
- * The reply with its addresses, `- gsmtp` trace ids and server trailers replaced, as
- * normaliseReply() replaces them (the text itself when it has none of them). What
+ * The reply with its addresses, `- gsmtp` trace ids, Microsoft MxIds and server trailers
+ * replaced, as normaliseReply() replaces them (the text itself when it has none). What
  * normaliseReply() rewrites before them is left as it is: a reply that unfold() would change
  * (a continuation prefix "550 5.1.1 " can be the run taken for an id, and an id can be the
  * reply code unfold() goes by), one that still has its "host H[IP] said:" preamble, an address

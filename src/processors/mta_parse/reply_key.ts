@@ -236,9 +236,9 @@ function isHex(c: number): boolean {
 
 /**
  * End of a host name at p that RE_NUMBERED_HOST would replace whole and that no earlier pass of
- * normaliseReply() touches, followed by ' ', ']' or the end; else -1. Labels of [A-Za-z0-9-],
- * the first starting with a letter or digit and holding a digit, none all digits or with two hyphens (an Exim id's shape), the last
- * of two or more letters.
+ * normaliseReply() touches, followed by ' ', ']' or the end; else -1. Labels of [A-Za-z0-9-]:
+ * the first starts with a letter or digit and holds a digit, none is all digits or has two
+ * hyphens (an Exim id's shape), the last is two or more letters.
  */
 function numberedHostEnd(s: string, p: number): number {
   if (!isAlnum(s.charCodeAt(p))) return -1; // the regex starts at a word boundary

@@ -14,12 +14,9 @@
 // makes no string unless the key belongs to a linked group.
 
 import { isQueueId } from '../processors/mta_parse/postfix.js';
+import { isAlnum } from '../processors/mta_parse/text.js';
 
 const COLON_SP_TRIES = 3;
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /**
  * A queue id token: a Postfix id (short upper-case hex or long form, as the Postfix parser

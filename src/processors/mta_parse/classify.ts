@@ -12,7 +12,7 @@ import {
   TEXT_RULES,
   type CodeRule,
 } from './bounce_rules.js';
-import { flat } from './text.js';
+import { flat, isDigit } from './text.js';
 import { findReplyCode, replyKey } from './reply_key.js';
 import { automatonKey, readAutomaton, writeAutomaton, type Automaton } from './automaton_file.js';
 
@@ -38,10 +38,6 @@ function keyDetail(k: number): number {
 
 /** Highest subject defined by RFC 3463 / IANA; larger ones are treated as malformed. */
 const MAX_SUBJECT = 7;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /**
  * Lenient enhanced-code parser: "5.1.1", "4.7.0." (trailing junk), "5.1" (no detail),

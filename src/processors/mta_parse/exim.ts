@@ -40,6 +40,7 @@
 // Exim local time without a zone is taken as UTC (the brief); "+hhmm" is honoured.
 
 import type { AuthResult, MailEvent, TlsInfo } from '../../model/mail_event.js';
+import { isAlnum, isDigit } from './text.js';
 
 const SP = 32;
 const QUOTE = 34;
@@ -93,15 +94,6 @@ function resetScan(): void {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isAlpha(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-function isAlnum(c: number): boolean {
-  return isDigit(c) || isAlpha(c);
-}
 
 function attr(ev: MailEvent, k: string, v: string | number): void {
   (ev.attrs ??= {})[k] = v;

@@ -9,7 +9,7 @@
 //   container       `mail  | <any of the above>` / `mail_1  | ...` (docker compose prefix)
 // Lines with a bare `prog: msg` tag (no pid) and without a host are accepted too.
 
-import { Recent, flat } from './text.js';
+import { Recent, flat, isDigit } from './text.js';
 
 export interface FramedLine {
   /** Unix epoch milliseconds; the fractional part carries microseconds. */
@@ -55,10 +55,6 @@ const DAY_MS = 86_400_000;
 const MAX_PROGRAMS = 16;
 /** Hosts remembered the same way (the hosts of a fleet whose logs are merged). */
 const MAX_HOSTS = 16;
-
-export function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function d2(s: string, i: number): number {
   return (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);

@@ -5,7 +5,7 @@
 // (host[ip], the "- gsmtp" id, addresses) are worked out from their literal anchors instead,
 // with the same result.
 import { isContinuation, skipContinuation } from './classify.js';
-import { flat, isSpace as isWhitespace } from './text.js';
+import { flat, isAlnum, isDigit, isSpace as isWhitespace } from './text.js';
 import { findReplyCode, replaceAddresses, replaceGsmtpId, replyKey } from './reply_key.js';
 
 const RE_PREAMBLE = /^host [^\s[]+\[[^\]]*\] said:\s*/;
@@ -31,10 +31,6 @@ const RE_QUEUE_HINT = /queue/i;
 // /\s+/g -> ' ' changes nothing where a run is one plain space: only other runs are matched.
 const RE_SPACE = /\s\s+|[^\S ]/g;
 const MAX_NORMALISED = 200;
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** [A-Za-z0-9.-] */
 function isHostChar(c: number): boolean {
@@ -210,9 +206,6 @@ function measureRuns(s: string): void {
   oddSpace = odd;
 }
 
-function isDigitChar(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -221,7 +214,7 @@ function isLetter(c: number): boolean {
 /** A ':' between two digits: what every time pattern (ISO, RFC 5322, clock) needs. Exported for its test. */
 export function hasDigitColonDigit(s: string): boolean {
   for (let i = s.indexOf(':', 1); i >= 0; i = s.indexOf(':', i + 1)) {
-    if (isDigitChar(s.charCodeAt(i - 1)) && isDigitChar(s.charCodeAt(i + 1))) return true;
+    if (isDigit(s.charCodeAt(i - 1)) && isDigit(s.charCodeAt(i + 1))) return true;
   }
   return false;
 }
@@ -237,7 +230,7 @@ export function mayHaveNumberedHost(s: string): boolean {
     if (!isLetter(s.charCodeAt(p + 1)) || !isLetter(s.charCodeAt(p + 2))) continue;
     for (let k = p - 1; k >= floor; k--) {
       const c = s.charCodeAt(k);
-      if (isDigitChar(c)) return true;
+      if (isDigit(c)) return true;
       if (!isLetter(c) && c !== 45 && c !== 46) break;
     }
     floor = p;

@@ -19,18 +19,10 @@
 //   attrs.relay_socket.
 import type { MailEvent, MailEventType, DeliveryStatus, Delays, TlsInfo } from '../../model/mail_event.js';
 import type { MessageParser } from './types.js';
-import { flat, isSpace } from './text.js';
+import { flat, isAlnum, isDigit, isSpace } from './text.js';
 
 // ---------------------------------------------------------------------------------------------
 // small helpers
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 function isUpperHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70);

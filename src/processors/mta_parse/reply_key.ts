@@ -11,11 +11,7 @@
 // (reply_key.test.ts checks it on millions of random replies); classify() decides on the key,
 // so no rule can match inside an id or an address by accident. Also here: findReplyCode(),
 // which the key's guard, classify() and normaliseReply() share.
-import { isSpace as isWhitespace } from './text.js';
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
+import { isAlnum, isDigit, isSpace as isWhitespace } from './text.js';
 
 /** [A-Za-z0-9_] */
 function isWordChar(c: number): boolean {
@@ -224,10 +220,6 @@ function replaceServerTrailer(s: string): string {
   // Not "- gsmtp-x1.example": that "gsmtp" marks the id before it.
   if (d <= 0 || s.startsWith(' - gsmtp', d)) return s;
   return numberedHostEnd(s, d + 3) === n ? s.slice(0, d) + ' - <host>' : s;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 function isHex(c: number): boolean {

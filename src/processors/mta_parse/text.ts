@@ -32,6 +32,21 @@ export class Recent {
   }
 }
 
+/** [0-9] */
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** [A-Za-z] */
+export function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** [A-Za-z0-9] */
+export function isAlnum(c: number): boolean {
+  return isDigit(c) || isAlpha(c);
+}
+
 /** JavaScript's whitespace (what \s and trim() match). */
 export function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);

@@ -9,6 +9,7 @@
 // Frames are handed over as byte ranges (no copy when a frame lies within one chunk). Frames
 // longer than `maxBytes` are cut to `maxBytes` and the rest is skipped without being buffered:
 // memory per connection is bounded by `maxBytes` whatever the sender does.
+import { isDigit } from '../../processors/mta_parse/text.js';
 
 export type FramingMode = 'unknown' | 'octet' | 'newline';
 
@@ -28,8 +29,6 @@ const CR = 13;
 const SP = 32;
 const NUL = 0;
 const MAX_LEN_DIGITS = 10;
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 export class StreamFramer {
   private mode: FramingMode = 'unknown';

@@ -11,7 +11,8 @@
 //   - a line with neither PRI nor a readable timestamp is not a syslog header we understand:
 //     it is handed on unchanged (raw kept) and counted.
 // Well-formed lines take a fast path that allocates nothing beyond the decoded string.
-import { MONTHS, digits, isDigit, structuredDataEnd } from '../../processors/mta_parse/header.js';
+import { MONTHS, digits, structuredDataEnd } from '../../processors/mta_parse/header.js';
+import { isDigit } from '../../processors/mta_parse/text.js';
 
 export type SyslogFormat = 'auto' | 'rfc3164' | 'rfc5424';
 

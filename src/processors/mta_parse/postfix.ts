@@ -372,8 +372,11 @@ function indexOfIn(s: string, needle: string, p: number, e: number): number {
   return i >= 0 && i + needle.length <= e ? i : -1;
 }
 
-/** analyseReply(s.slice(p, e)): the pieces are found on bounds and only the reply is sliced. */
-function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent): void {
+/**
+ * analyseReply(s.slice(p, e)): the pieces are found on bounds and only the reply is sliced.
+ * `lifecycle`: the replying host is not read (like relay=, which names it too).
+ */
+function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent, lifecycle = false): void {
   // "host H[IP] said: REPLY (in reply to X command)" / "host H[IP] refused to talk to me: REPLY"
   if (startsWithIn(s, 'host ', p, e)) {
     let i = indexOfIn(s, ' said: ', p, e);
@@ -384,7 +387,7 @@ function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent): void {
       if (i >= 0) ev.smtp_command = 'CONNECT';
     }
     if (i >= 0) {
-      if (ev.relay_host === undefined && ev.relay_ip === undefined) {
+      if (!lifecycle && ev.relay_host === undefined && ev.relay_ip === undefined) {
         const peer = parsePeer(s, p + 5, i);
         if (peer) setRelayPeer(ev, peer);
       }
@@ -499,7 +502,7 @@ function parseDelivery(rest: string, ev: MailEvent, lifecycle: boolean): boolean
       if (st === undefined) return false;
       ev.status = st;
       if (e < n && rest.charCodeAt(e + 1) === 40 && rest.charCodeAt(n - 1) === 41) {
-        analyseReplyIn(rest, e + 2, n - 1, ev);
+        analyseReplyIn(rest, e + 2, n - 1, ev, lifecycle);
       } else if (e < n) {
         ev.reply = rest.slice(e + 1);
       }
@@ -1560,7 +1563,8 @@ export function postfixParserFor(daemon: string): MessageParser {
  *   are typed by their prefix and not taken apart (no client, command counts or TLS
  *   parameters);
  * - delivery lines keep recipient, status, dsn and reply but not relay=, delay=, delays= and
- *   conn_use= (5 % of `mailsight report`'s instructions on the bench corpus);
+ *   conn_use= (5 % of `mailsight report`'s instructions on the bench corpus), nor the host
+ *   named in a failure's reply ("host H[IP] said:");
  * - qmgr's enqueue and expiry lines carry no sender (2.2 %: the copy, its domain lookup, and
  *   the correlator's copies of both, once per queue run).
  * Everything else parses as in full.

@@ -57,7 +57,9 @@ export async function buildReport(files: string[], opts: { timezone?: string } =
   if (sources.length === 1) {
     const src = sources[0];
     do {
-      for (let line = src.take(); line !== undefined; line = src.take()) feed(parser.parse(line));
+      // Lines as offsets into the block: parseAt() slices only what events keep.
+      const { text, bytes } = src;
+      for (let s = src.takeStart(); s >= 0; s = src.takeStart()) feed(parser.parseAt(text, bytes, s, src.end));
     } while (await src.fill());
   } else {
     // k-way merge on event time; k is the number of files, so a linear scan is enough.

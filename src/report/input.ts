@@ -129,7 +129,11 @@ export async function* inputBlocks(name: string): AsyncGenerator<Buffer> {
  */
 export class LineSource {
   private readonly blocks: Iterator<Buffer> | AsyncIterator<Buffer>;
-  private text = '';
+  /** The buffered block's text, and its bytes when they are ASCII (then indexes agree). */
+  text = '';
+  bytes: Buffer | undefined = undefined;
+  /** End (exclusive) of the line the last takeStart() found. */
+  end = 0;
   private pos = 0;
 
   constructor(readonly name: string) {
@@ -138,6 +142,15 @@ export class LineSource {
 
   /** Next non-empty buffered line, or undefined when the buffer is used up (then call fill()). */
   take(): string | undefined {
+    const s = this.takeStart();
+    return s < 0 ? undefined : this.text.slice(s, this.end);
+  }
+
+  /**
+   * take() without the slice: the start of the next non-empty buffered line in `text` (its end
+   * in `end`), or -1 when the buffer is used up. `bytes` is valid until the next fill().
+   */
+  takeStart(): number {
     const text = this.text;
     const n = text.length;
     while (this.pos < n) {
@@ -146,16 +159,22 @@ export class LineSource {
       if (e < 0) e = n;
       this.pos = e + 1;
       if (e > s && text.charCodeAt(e - 1) === 13) e--;
-      if (e > s) return text.slice(s, e);
+      if (e > s) {
+        this.end = e;
+        return s;
+      }
     }
-    return undefined;
+    return -1;
   }
 
   /** Buffer the next block of lines; false at end of input (nothing more to take()). */
   async fill(): Promise<boolean> {
     const r = await this.blocks.next();
     if (r.done) return false;
-    this.text = decodeBlock(r.value);
+    const buf = r.value;
+    const ascii = isAscii(buf);
+    this.text = buf.toString(ascii ? 'latin1' : 'utf8');
+    this.bytes = ascii ? buf : undefined;
     this.pos = 0;
     return true;
   }

@@ -169,6 +169,32 @@ export class Framer {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The cached RFC 3164 stamp (15 characters, '' before the first) and its epoch ms: for ByteFramer. */
+  get stampKey(): string {
+    return this.lastKey;
+  }
+  get stampBase(): number {
+    return this.lastBase;
+  }
+  /** The cached RFC 3339 stamp (19 characters, '' before the first), its zone and epoch ms: for ByteFramer. */
+  get isoStampKey(): string {
+    return this.lastIsoStamp;
+  }
+  get isoZone(): string {
+    return this.lastIsoZone;
+  }
+  get isoBase(): number {
+    return this.lastIsoBase;
+  }
+  /** The previous line's host: for ByteFramer. */
+  get recentHost(): string {
+    return this.lastHost;
+  }
+  /** The shared string of a program name s[p, e): for ByteFramer. */
+  programAt(s: string, p: number, e: number): string {
+    return this.programs.get(s, p, e);
+  }
+
   /** Frame one line; undefined when no known header is found. */
   frame(line: string): FramedLine | undefined {
     const f = this.frameShared(line);

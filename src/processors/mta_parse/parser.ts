@@ -13,7 +13,8 @@
 // syslog_name ("mx-out/smtp") is recognised by a known daemon name after a '/'.
 import { newMailEvent, type MailEvent, type Mta } from '../../model/mail_event.js';
 import type { MessageParser } from './types.js';
-import { Framer } from './header.js';
+import { Framer, type FramedLine } from './header.js';
+import { ByteFramer } from './header_bytes.js';
 import { postfixLifecycleParserFor, postfixParserFor, POSTFIX_DAEMONS } from './postfix.js';
 import { parseEximLine, parseEximMessage } from './exim.js';
 import { parseOpenDkim, parseOpenDmarc, parsePolicydSpf, parseDovecot } from './auth.js';
@@ -37,7 +38,8 @@ export interface LineParserOptions {
    * 'full' (default): every field the parsers know. 'lifecycle' (for `mailsight report`, which
    * reads message lifecycles, rejects and deferrals only): Postfix connect, disconnect and TLS
    * session lines keep only their event type, delivery lines have no relay, delay, delays or
-   * conn_use, and qmgr lines no sender; a third less work on a busy server.
+   * conn_use, nor the host a failure's reply names, and qmgr lines no sender; a third less
+   * work on a busy server.
    */
   detail?: 'full' | 'lifecycle';
 }
@@ -122,6 +124,7 @@ function domainOf(addr: string): DomainInfo | undefined {
 
 export class LineParser {
   private readonly framer: Framer;
+  private readonly byteFramer: ByteFramer;
   private readonly mta: MtaOption;
   private readonly keepRaw: boolean;
   private readonly now: () => number;
@@ -140,6 +143,7 @@ export class LineParser {
     this.host = opts.host ?? '';
     this.postfixFor = opts.detail === 'lifecycle' ? postfixLifecycleParserFor : postfixParserFor;
     this.framer = new Framer({ timezone: opts.timezone, now: this.now });
+    this.byteFramer = new ByteFramer(this.framer);
   }
 
   parse(input: string): MailEvent {
@@ -149,7 +153,11 @@ export class LineParser {
 
     if ((this.mta === 'exim' || this.mta === 'auto') && looksLikeEximMainLog(line)) {
       const ev = this.base(0, this.host, 'exim', 'exim', undefined);
-      if (parseEximLine(line, ev)) return this.finish(ev, line);
+      if (parseEximLine(line, ev)) {
+        this.finish(ev);
+        if (this.keepRaw) ev.raw = line;
+        return ev;
+      }
       if (ev.time === 0) ev.time = this.now();
       return this.fail(ev, line);
     }
@@ -158,10 +166,30 @@ export class LineParser {
     if (f === undefined) {
       return this.fail(this.base(this.now(), '', 'unknown', '', undefined), line);
     }
+    return this.parseFramed(f, line, line, 0, line.length);
+  }
+
+  /**
+   * parse(text.slice(s, e)) for a line of a block whose bytes are `bytes` (undefined unless the
+   * block is ASCII): the common syslog header is read on the bytes (ByteFramer), and the line
+   * itself is only sliced when an event keeps it.
+   */
+  parseAt(text: string, bytes: Uint8Array | undefined, s: number, e: number): MailEvent {
+    const f = bytes === undefined ? undefined : this.byteFramer.frame(bytes, text, s, e);
+    if (f === undefined) return this.parse(text.slice(s, e));
+    return this.parseFramed(f, undefined, text, s, e);
+  }
+
+  /** The rest of parse() once the header is read; `line` is text[s, e), sliced when needed. */
+  private parseFramed(f: FramedLine, line: string | undefined, text: string, s: number, e: number): MailEvent {
     const route = this.route(f.program);
     const ev = this.base(f.time, f.host, route.mta, f.program, f.pid);
-    if (route.parser !== undefined && route.parser(f.msg, ev)) return this.finish(ev, line);
-    return this.fail(ev, line);
+    if (route.parser !== undefined && route.parser(f.msg, ev)) {
+      this.finish(ev);
+      if (this.keepRaw) ev.raw = line ?? text.slice(s, e);
+      return ev;
+    }
+    return this.fail(ev, line ?? text.slice(s, e));
   }
 
   /** Lines no rule understood so far, by program ("" when the line had no recognisable header). */
@@ -198,7 +226,8 @@ export class LineParser {
     return out;
   }
 
-  private finish(ev: MailEvent, line: string): MailEvent {
+  /** Fields derived from the parsed ones: domains, provider, status class, bounce class. */
+  private finish(ev: MailEvent): void {
     let rcpt: DomainInfo | undefined;
     if (ev.recipient !== undefined && ev.recipient_domain === undefined) {
       rcpt = domainOf(ev.recipient);
@@ -222,8 +251,6 @@ export class LineParser {
       const p = rcpt !== undefined ? rcpt.provider : providerOf(ev.recipient_domain);
       if (p !== undefined) ev.provider = p;
     }
-    if (this.keepRaw) ev.raw = line;
-    return ev;
   }
 
   private isFailure(ev: MailEvent): boolean {

@@ -184,7 +184,9 @@ export class LineParser {
   private parseFramed(f: FramedLine, line: string | undefined, text: string, s: number, e: number): MailEvent {
     const route = this.route(f.program);
     const ev = this.base(f.time, f.host, route.mta, f.program, f.pid);
-    if (route.parser !== undefined && route.parser(f.msg, ev)) {
+    // Another program's line (cron, sshd, the kernel): no parser, and nothing to clean.
+    if (route.parser === undefined) return this.unparsedEvent(ev, line ?? text.slice(s, e));
+    if (route.parser(f.msg, ev)) {
       this.finish(ev);
       if (this.keepRaw) ev.raw = line ?? text.slice(s, e);
       return ev;
@@ -220,10 +222,14 @@ export class LineParser {
 
   private fail(ev: MailEvent, line: string): MailEvent {
     // A parser may have set fields before giving up: start clean, keep only the frame.
-    const out = this.base(ev.time, ev.host, ev.mta, ev.program, ev.pid);
-    out.raw = line;
+    return this.unparsedEvent(this.base(ev.time, ev.host, ev.mta, ev.program, ev.pid), line);
+  }
+
+  /** `ev`, which has only its frame set, as an unparsed line (kept, and counted by program). */
+  private unparsedEvent(ev: MailEvent, line: string): MailEvent {
+    ev.raw = line;
     this.unparsed.set(ev.program, (this.unparsed.get(ev.program) ?? 0) + 1);
-    return out;
+    return ev;
   }
 
   /** Fields derived from the parsed ones: domains, provider, status class, bounce class. */

@@ -1,5 +1,5 @@
 // The common syslog header read on bytes: `Mmm dd hh:mm:ss host prog[pid]: msg` (or an RFC 3339
-// stamp, `2026-11-12T05:41:23.079787+00:00`, in its place; or `prog: msg`) whose stamp is the previous line's to
+// stamp, `2026-11-12T05:41:23.079787+00:00`, in its place) whose stamp is the previous line's to
 // the second and whose host is a recent one: 98-99 % of the lines of a busy server's log, or of
 // a fleet's merged one.
 //
@@ -24,11 +24,13 @@ export class ByteFramer {
   /** framer.stampKey as bytes, and the key they were made from. */
   private stamp = '';
   private stampOk = false;
-  private readonly stampBytes = new Uint8Array(15);
+  /** The stamp and the space after it as four little-endian words (bytes 0-3, 4-7, 8-11, 12-15). */
+  private readonly stampWords = new Uint32Array(4);
   /** framer.isoStampKey and framer.isoZone as bytes. */
   private iso = '';
   private isoOk = false;
-  private readonly isoBytes = new Uint8Array(19);
+  /** The RFC 3339 stamp as words at bytes 0, 4, 8, 12 and 15 (the last two overlap). */
+  private readonly isoWords = new Uint32Array(5);
   private zone = '';
   private zoneOk = false;
   private readonly zoneBytes = new Uint8Array(6);
@@ -41,6 +43,12 @@ export class ByteFramer {
   private lastHost = 0;
   private readonly programs: string[] = [];
   private readonly programBytes: Uint8Array[] = [];
+  /**
+   * A view of the block for reading four bytes at a time: a DataView load costs about what one
+   * typed-array element load does on V8 (a 16-byte compare: 47 instructions against 289).
+   */
+  private view: DataView | undefined = undefined;
+  private viewOf: Uint8Array | undefined = undefined;
   /** Time of the stamp the last isoEnd() read. */
   private isoTime = 0;
   /** The result, reused from line to line like Framer.frameShared()'s. */
@@ -57,31 +65,36 @@ export class ByteFramer {
     if (fr.recentHost !== this.host) this.syncHost(fr.recentHost);
     // A stamp, a space, a host, a space, and at least `p[1]: ` after them.
     if (this.hosts.length === 0 || e - s < 24 || b[e - 1] === 13) return undefined;
+    if (b !== this.viewOf) {
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.viewOf = b;
+    }
+    const v = this.view as DataView;
     let p: number;
     let time: number;
     if (b[s] <= 57) {
-      p = this.isoEnd(b, s, e);
+      p = this.isoEnd(b, v, s, e);
       if (p < 0) return undefined;
+      p++; // the space after the stamp
       time = this.isoTime;
     } else {
       if (fr.stampKey !== this.stamp) this.syncStamp(fr.stampKey);
       if (!this.stampOk) return undefined;
-      const k = this.stampBytes;
-      // Seconds first: that is where consecutive stamps differ.
-      for (let i = 14; i >= 0; i--) if (b[s + i] !== k[i]) return undefined;
-      p = s + 15;
+      const k = this.stampWords;
+      // Seconds first: that is where consecutive stamps differ. The last word holds the space.
+      if (v.getUint32(s + 12, true) !== k[3] || v.getUint32(s + 8, true) !== k[2] || v.getUint32(s + 4, true) !== k[1] || v.getUint32(s, true) !== k[0]) return undefined;
+      p = s + 16;
       time = fr.stampBase;
     }
-    if (b[p] !== 32) return undefined;
-    p++;
     const hi = this.hostAt(b, p, e);
     if (hi < 0) return undefined;
     const host = this.hosts[hi];
     p += host.length + 1;
-    // The tag: `prog[pid]:`, or `prog:` followed by a space (kernel, dovecot).
+    // The tag: `prog[pid]:` (`prog: msg` takes the string path: measured, handling it here
+    // too made the common case ~0.8 % slower).
     let open = p;
     while (open < e && b[open] !== 91) {
-      if (b[open] === 32) return open - 1 > p && b[open - 1] === 58 ? this.result(time, host, this.program(b, text, p, open - 1), undefined, text.slice(open + 1, e)) : undefined;
+      if (b[open] === 32) return undefined;
       open++;
     }
     if (open === p || open >= e) return undefined;
@@ -109,19 +122,19 @@ export class ByteFramer {
    * The cached RFC 3339 stamp at s, with any `.fraction` and the cached zone: the index after
    * it, its time in isoTime; -1 when it is not that stamp. Framer.iso() computes the same.
    */
-  private isoEnd(b: Uint8Array, s: number, e: number): number {
+  private isoEnd(b: Uint8Array, v: DataView, s: number, e: number): number {
     const fr = this.framer;
     if (fr.isoStampKey !== this.iso) {
       this.iso = fr.isoStampKey;
-      this.isoOk = this.iso.length === 19 && ascii(this.iso, this.isoBytes);
+      this.isoOk = this.iso.length === 19 && words(this.iso, [0, 4, 8, 12, 15], this.isoWords);
     }
     if (fr.isoZone !== this.zone) {
       this.zone = fr.isoZone;
       this.zoneOk = this.zone.length <= 6 && ascii(this.zone, this.zoneBytes);
     }
     if (!this.isoOk || !this.zoneOk) return -1;
-    const k = this.isoBytes;
-    for (let i = 18; i >= 0; i--) if (b[s + i] !== k[i]) return -1;
+    const k = this.isoWords;
+    if (v.getUint32(s + 15, true) !== k[4] || v.getUint32(s + 12, true) !== k[3] || v.getUint32(s + 8, true) !== k[2] || v.getUint32(s + 4, true) !== k[1] || v.getUint32(s, true) !== k[0]) return -1;
     let q = s + 19;
     let frac = 0;
     if (b[q] === 46 /* . */) {
@@ -151,7 +164,7 @@ export class ByteFramer {
 
   private syncStamp(key: string): void {
     this.stamp = key;
-    this.stampOk = key.length === 15 && ascii(key, this.stampBytes);
+    this.stampOk = key.length === 15 && words(key + ' ', [0, 4, 8, 12], this.stampWords);
   }
 
   /** Remember framer.recentHost (a host token Framer accepted) as bytes. */
@@ -208,6 +221,15 @@ export class ByteFramer {
     }
     return name;
   }
+}
+
+/** The little-endian words of s's characters at these offsets; false if one is not ASCII. */
+function words(s: string, at: number[], out: Uint32Array): boolean {
+  const bytes = new Uint8Array(s.length);
+  if (!ascii(s, bytes)) return false;
+  const v = new DataView(bytes.buffer);
+  for (let i = 0; i < at.length; i++) out[i] = v.getUint32(at[i], true);
+  return true;
 }
 
 /** Write s's characters into out as bytes; false if one is not ASCII. */

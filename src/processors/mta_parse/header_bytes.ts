@@ -105,16 +105,12 @@ export class ByteFramer {
     let m = close + 1;
     if (m < e && b[m] === 58) m++;
     if (m < e && b[m] === 32) m++;
-    return this.result(time, host, this.program(b, text, p, open), pid, text.slice(m, e));
-  }
-
-  private result(time: number, host: string, program: string, pid: number | undefined, msg: string): FramedLine {
     const f = this.cur;
     f.time = time;
     f.host = host;
-    f.program = program;
+    f.program = this.program(b, text, p, open);
     f.pid = pid;
-    f.msg = msg;
+    f.msg = text.slice(m, e);
     return f;
   }
 

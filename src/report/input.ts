@@ -129,21 +129,34 @@ export async function* inputBlocks(name: string): AsyncGenerator<Buffer> {
  */
 export class LineSource {
   private readonly blocks: Iterator<Buffer> | AsyncIterator<Buffer>;
-  /** The buffered block's text, and its bytes when they are ASCII (then indexes agree). */
-  text = '';
-  bytes: Buffer | undefined = undefined;
-  /** End (exclusive) of the line the last takeStart() found. */
-  end = 0;
+  #text = '';
+  #bytes: Buffer | undefined = undefined;
+  #end = 0;
   private pos = 0;
 
   constructor(readonly name: string) {
     this.blocks = isPlainFile(name) ? fileBlocks(name) : lineBlocks(openInput(name))[Symbol.asyncIterator]();
   }
 
+  /** The buffered block's text. */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** The buffered block's bytes when they are ASCII (then a character's index is its byte's). */
+  get bytes(): Buffer | undefined {
+    return this.#bytes;
+  }
+
+  /** End (exclusive) of the line the last takeStart() found. */
+  get end(): number {
+    return this.#end;
+  }
+
   /** Next non-empty buffered line, or undefined when the buffer is used up (then call fill()). */
   take(): string | undefined {
     const s = this.takeStart();
-    return s < 0 ? undefined : this.text.slice(s, this.end);
+    return s < 0 ? undefined : this.#text.slice(s, this.#end);
   }
 
   /**
@@ -151,7 +164,7 @@ export class LineSource {
    * in `end`), or -1 when the buffer is used up. `bytes` is valid until the next fill().
    */
   takeStart(): number {
-    const text = this.text;
+    const text = this.#text;
     const n = text.length;
     while (this.pos < n) {
       const s = this.pos;
@@ -160,7 +173,7 @@ export class LineSource {
       this.pos = e + 1;
       if (e > s && text.charCodeAt(e - 1) === 13) e--;
       if (e > s) {
-        this.end = e;
+        this.#end = e;
         return s;
       }
     }
@@ -173,8 +186,8 @@ export class LineSource {
     if (r.done) return false;
     const buf = r.value;
     const ascii = isAscii(buf);
-    this.text = buf.toString(ascii ? 'latin1' : 'utf8');
-    this.bytes = ascii ? buf : undefined;
+    this.#text = buf.toString(ascii ? 'latin1' : 'utf8');
+    this.#bytes = ascii ? buf : undefined;
     this.pos = 0;
     return true;
   }

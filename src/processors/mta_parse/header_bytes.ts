@@ -17,6 +17,9 @@ import type { FramedLine, Framer } from './header.js';
 const MAX_PROGRAMS = 32;
 /** Hosts remembered as bytes (a fleet's merged log interleaves them), as Framer's MAX_HOSTS. */
 const MAX_HOSTS = 16;
+/** Offsets of the words compared: the RFC 3164 stamp and its space; the RFC 3339 stamp (the last two overlap). */
+const STAMP_WORDS_AT = [0, 4, 8, 12];
+const ISO_WORDS_AT = [0, 4, 8, 12, 15];
 /** Longest host name kept as bytes; longer ones take the string path. */
 const MAX_HOST = 128;
 
@@ -122,7 +125,7 @@ export class ByteFramer {
     const fr = this.framer;
     if (fr.isoStampKey !== this.iso) {
       this.iso = fr.isoStampKey;
-      this.isoOk = this.iso.length === 19 && words(this.iso, [0, 4, 8, 12, 15], this.isoWords);
+      this.isoOk = this.iso.length === 19 && words(this.iso, ISO_WORDS_AT, this.isoWords);
     }
     if (fr.isoZone !== this.zone) {
       this.zone = fr.isoZone;
@@ -160,7 +163,7 @@ export class ByteFramer {
 
   private syncStamp(key: string): void {
     this.stamp = key;
-    this.stampOk = key.length === 15 && words(key + ' ', [0, 4, 8, 12], this.stampWords);
+    this.stampOk = key.length === 15 && words(key, STAMP_WORDS_AT, this.stampWords);
   }
 
   /** Remember framer.recentHost (a host token Framer accepted) as bytes. */
@@ -219,12 +222,22 @@ export class ByteFramer {
   }
 }
 
-/** The little-endian words of s's characters at these offsets; false if one is not ASCII. */
-function words(s: string, at: number[], out: Uint32Array): boolean {
-  const bytes = new Uint8Array(s.length);
-  if (!ascii(s, bytes)) return false;
-  const v = new DataView(bytes.buffer);
-  for (let i = 0; i < at.length; i++) out[i] = v.getUint32(at[i], true);
+/**
+ * The little-endian words of s's characters at these offsets, a position past its end read as
+ * a space (the one after a stamp); false if a character is not ASCII. No buffer is allocated:
+ * this runs once per new second of the log.
+ */
+function words(s: string, at: readonly number[], out: Uint32Array): boolean {
+  for (let i = 0; i < at.length; i++) {
+    let w = 0;
+    for (let j = 3; j >= 0; j--) {
+      const k = at[i] + j;
+      const c = k < s.length ? s.charCodeAt(k) : 32;
+      if (c > 127) return false;
+      w = (w << 8) | c;
+    }
+    out[i] = w >>> 0;
+  }
   return true;
 }
 

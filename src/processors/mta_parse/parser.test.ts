@@ -285,7 +285,7 @@ test('journald and RFC 5424 lines reach the Postfix parser', () => {
   assert.deepEqual(definedFields(r), { ...base, time: T(11, 27, 22, 6, 40) + 500, program: 'postfix/qmgr', pid: 4590, event: 'removed', queue_id: '473E8160310' });
 });
 
-test("detail 'lifecycle': connection and TLS session lines keep only their type, deliveries lose relay, delays and the replying host, qmgr lines their sender, every other line parses as in full", () => {
+test("detail 'lifecycle': connection and TLS session lines keep only their type, deliveries lose relay, delays, the replying host and a sent one's reply, qmgr lines their sender, every other line parses as in full", () => {
   const full = new LineParser({ now });
   const lean = new LineParser({ now, detail: 'lifecycle' });
   const skimmed: Record<string, number> = {};
@@ -303,10 +303,14 @@ test("detail 'lifecycle': connection and TLS session lines keep only their type,
       assert.deepEqual(b, { kind, time, host, mta, program, pid, event }, line);
     } else if (a.event === 'delivery_attempt' && a.relay !== undefined) {
       skimmed.delivery = (skimmed.delivery ?? 0) + 1;
-      // (Nor the remote host that a reply "host H[IP] said: ..." names.)
-      const { relay, relay_host, relay_ip, relay_port, delay, delays, conn_use, ...kept } = a;
+      // (Nor the remote host that a reply "host H[IP] said: ..." names, nor a sent one's reply.)
+      const { relay, relay_host, relay_ip, relay_port, delay, delays, conn_use, reply, ...kept } = a;
       assert.ok(delays !== undefined, line);
-      assert.deepEqual(b, kept, line);
+      if (a.status === 'sent') {
+        skimmed.sent = (skimmed.sent ?? 0) + 1;
+        assert.ok(reply !== undefined, line);
+        assert.deepEqual(b, kept, line);
+      } else assert.deepEqual(b, { ...kept, reply }, line);
     } else if ((a.event === 'enqueue' || a.event === 'expired') && a.program === 'postfix/qmgr') {
       skimmed.qmgr = (skimmed.qmgr ?? 0) + 1;
       const { sender, sender_domain, ...kept } = a;
@@ -316,7 +320,7 @@ test("detail 'lifecycle': connection and TLS session lines keep only their type,
       assert.deepEqual(b, a, line);
     }
   }
-  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0 && (skimmed.delivery ?? 0) > 0 && (skimmed.qmgr ?? 0) > 0, JSON.stringify(skimmed));
+  assert.ok((skimmed.connect ?? 0) > 0 && (skimmed.disconnect ?? 0) > 0 && (skimmed.tls ?? 0) > 0 && (skimmed.delivery ?? 0) > 0 && (skimmed.sent ?? 0) > 0 && (skimmed.qmgr ?? 0) > 0, JSON.stringify(skimmed));
   // Lines of other daemons that only look alike are not skimmed.
   const c = 'Nov 27 22:06:40 mx1 postfix/smtp[9]: connect to mx.example.com[192.0.2.7]:25: Connection refused';
   assert.deepEqual(definedFields(lean.parse(c)), definedFields(full.parse(c)));

@@ -803,7 +803,7 @@ export class Correlator {
       ev.provider === undefined ? undefined : this.intern.get(ev.provider),
       orig === undefined || orig === address ? undefined : own(orig),
     );
-    list.push(r);
+    slot.rec.recipients = appended(list, r);
     slot.nonFinal++;
     const b = BYTES_RECIPIENT + address.length;
     slot.bytes += b;
@@ -848,9 +848,10 @@ export class Correlator {
           return false;
         }
       }
-      list.push(a);
-      if (list.length > this.opts.maxAttempts) {
-        list.shift();
+      const next = appended(list, a);
+      r.attempts = next;
+      if (next.length > this.opts.maxAttempts) {
+        next.shift();
         r.attempts_dropped = (r.attempts_dropped ?? 0) + 1;
         return true; // the dropped one frees what the new one costs
       }
@@ -951,8 +952,7 @@ export class Correlator {
       return;
     }
     if (this.opts.hopWindowMs <= 0) return;
-    const pend = (slot.pend ??= []);
-    if (!pend.includes(x)) pend.push(x);
+    if (slot.pend === undefined || !slot.pend.includes(x)) slot.pend = appended(slot.pend, x);
     this.pendingHops.set(x, slot);
     const until = t + this.opts.hopWindowMs;
     if (until > slot.predUntil) slot.predUntil = until;
@@ -970,8 +970,7 @@ export class Correlator {
     this.setFinal(pred, r, 'handoff', t);
     const x = succ.rec.queue_id;
     const pl = (pred.rec.links ??= {});
-    const qa = (pl.queued_as ??= []);
-    if (!qa.includes(x)) qa.push(x);
+    if (pl.queued_as === undefined || !pl.queued_as.includes(x)) pl.queued_as = appended(pl.queued_as, x);
     this.inherit(succ, r);
     const sl = (succ.rec.links ??= {});
     if (sl.from_queue_id === undefined) {
@@ -994,7 +993,7 @@ export class Correlator {
     const list = succ.rec.recipients;
     for (let i = 0; i < list.length; i++) if (list[i].address === from.address) return;
     const r = newRecipientRecord(from.address, from.domain, from.provider, undefined);
-    list.push(r);
+    succ.rec.recipients = appended(list, r);
     succ.nonFinal++;
     const b = BYTES_RECIPIENT + r.address.length;
     succ.bytes += b;
@@ -1153,6 +1152,19 @@ export class Correlator {
   }
 }
 
+/**
+ * `list` with `x` appended: the array to store back. Open state holds many one-element lists
+ * (most messages have one recipient, most recipients one attempt): an empty array's first
+ * push() reserves 17 elements, ~130 bytes more than a literal of one, which every
+ * young-generation GC that the message survives copies. (Exact sizes beyond one, by concat(),
+ * cost more instructions than they saved.)
+ */
+function appended<T>(list: T[] | undefined, x: T): T[] {
+  if (list === undefined || list.length === 0) return [x];
+  list.push(x);
+  return list;
+}
+
 /** Write the slot's copies of the hot fields back into its record (before it is seen). */
 function syncRecord(slot: Slot): void {
   const rec = slot.rec;
@@ -1166,9 +1178,9 @@ function sameMessage(a: MessageRecord, b: MessageRecord): boolean {
 
 function addSame(rec: MessageRecord, other: MessageRecord): void {
   const links = (rec.links ??= {});
-  const list = (links.same_message_id ??= []);
+  const list = links.same_message_id;
   const id = other.host + '/' + other.queue_id;
-  if (list.length < MAX_SAME_MSGID && !list.includes(id)) list.push(id);
+  if (list === undefined || (list.length < MAX_SAME_MSGID && !list.includes(id))) links.same_message_id = appended(list, id);
 }
 
 /** Whether the engine acts on events of this type (the rest only move its clock). */

@@ -50,7 +50,7 @@ const USAGE = `usage: npm run bench -- [options]
                       are then ignored: the line count is the file's); no ground truth, so the
                       report is not checked and per-domain answers are compared with mailsight's
   --cases a,b         any of ${CASES.join(',')} (default: all)
-  --repeats N         measured runs per case (default 3; --quick: 1)
+  --repeats N         measured runs per case (default 5; --quick: 1)
   --warmup N          discarded runs before them (default 1; --quick: 0)
   --quick             small corpus, one run, results to quick.{md,json} (smoke test)
   --out DIR           results directory (default benchmarks/results)
@@ -100,7 +100,9 @@ export function parseArgs(argv: string[], root: string): BenchOptions {
     seed: '1',
     corpus: undefined,
     cases: [...CASES],
-    repeats: quick ? 1 : 3,
+    // Five, not three: on a shared 2-vCPU host one slow minute moved a median of three pairs
+    // from ~3.5x to ~2.7x (benchmarks/README.md, Latest results).
+    repeats: quick ? 1 : 5,
     warmup: quick ? 0 : 1,
     quick,
     out: join(root, 'benchmarks', 'results'),

@@ -219,16 +219,12 @@ export class ByteFramer {
     return true;
   }
 
-  /** The program name b[p, e): a remembered one, else Framer's string (then remembered). */
+  /**
+   * The program name b[p, e) that programAt() did not find: Framer's string, remembered while
+   * there is room.
+   */
   private program(b: Uint8Array, text: string, p: number, e: number): string {
-    const n = e - p;
     const list = this.programBytes;
-    outer: for (let i = 0; i < list.length; i++) {
-      const x = list[i];
-      if (x.length !== n) continue;
-      for (let j = 0; j < n; j++) if (x[j] !== b[p + j]) continue outer;
-      return this.programs[i];
-    }
     const name = this.framer.programAt(text, p, e);
     if (list.length < MAX_PROGRAMS) {
       const bytes = Uint8Array.from(b.subarray(p, e)); // a copy: a Buffer's slice() is a view of the reused block

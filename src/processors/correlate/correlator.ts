@@ -18,6 +18,7 @@ import type {
   RecipientRecord,
 } from '../../model/message_record.js';
 import { newMessageRecord, newRecipientRecord } from '../../model/message_record.js';
+import { flat } from '../mta_parse/text.js';
 
 export interface CorrelatorOptions {
   /** Emit a message this long after its last event once it looks finished (ms). */
@@ -317,19 +318,9 @@ function isLoopback(ip: string | undefined): boolean {
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * A copy of `s` that does not keep the whole log line alive: parsers slice fields out of the
- * line, and V8 keeps the parent of a slice. Used only for strings stored in open state.
- */
-function own(s: string): string {
-  // join() of two parts builds one flat string; `(' ' + s).slice(1)` kept a 32-byte slice
-  // header in front of its copy (V8 slices strings of 13+ characters).
-  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
-}
-
-/**
  * Shared copies of short values that repeat across messages (domains, IPs, DSNs), bounded:
  * when full it starts over, which only costs some sharing. Long or unique values are copied
- * with own() instead: hashing them costs more than sharing saves.
+ * with flat() instead: hashing them costs more than sharing saves.
  */
 class Interner {
   private m = new Map<string, string>();
@@ -338,7 +329,7 @@ class Interner {
     const hit = this.m.get(s);
     if (hit !== undefined) return hit;
     if (this.m.size >= this.max) this.m = new Map();
-    const o = own(s);
+    const o = flat(s);
     this.m.set(o, o);
     return o;
   }
@@ -629,7 +620,7 @@ export class Correlator {
   }
 
   private create(ev: MailEvent, hs: HostState, qid: string): Slot {
-    const rec = newMessageRecord(hs.name, own(qid), ev.mta, ev.time);
+    const rec = newMessageRecord(hs.name, flat(qid), ev.mta, ev.time);
     const slot = new Slot(hs, rec);
     this.insert(slot);
     if (this.multiHost) this.byQid.set(rec.queue_id, slot);
@@ -771,14 +762,14 @@ export class Correlator {
   private setSender(rec: MessageRecord, ev: MailEvent): void {
     if (ev.sender === undefined) return;
     // qmgr logs the sender again on every queue run: keep the copy already made.
-    if (rec.sender !== ev.sender) rec.sender = own(ev.sender);
+    if (rec.sender !== ev.sender) rec.sender = flat(ev.sender);
     const d = ev.sender_domain ?? domainOf(ev.sender).toLowerCase();
     if (d) rec.sender_domain = this.intern.get(d);
   }
 
   private setMessageId(slot: Slot, mid: string): void {
     const rec = slot.rec;
-    mid = own(mid);
+    mid = flat(mid);
     rec.message_id = mid;
     slot.bytes += mid.length;
     this.bytes += mid.length;
@@ -798,10 +789,10 @@ export class Correlator {
     for (let i = 0; i < list.length; i++) if (list[i].address === address) return list[i];
     const orig = ev.orig_recipient?.toLowerCase();
     const r = newRecipientRecord(
-      own(address),
+      flat(address),
       this.intern.get(ev.recipient_domain ?? domainOf(address)),
       ev.provider === undefined ? undefined : this.intern.get(ev.provider),
-      orig === undefined || orig === address ? undefined : own(orig),
+      orig === undefined || orig === address ? undefined : flat(orig),
     );
     slot.rec.recipients = appended(list, r);
     slot.nonFinal++;
@@ -815,7 +806,7 @@ export class Correlator {
    * One object literal with every field, in the order JSON writes them (absent ones stay
    * undefined, which JSON leaves out): one allocation and one shape, where adding the fields
    * one by one grew a property array up to three times per attempt. `kept`: the attempt stays
-   * in open state, so its strings must not pin the log line (see own()).
+   * in open state, so its strings must not pin the log line (see flat()).
    */
   private attemptOf(ev: MailEvent, status: DeliveryAttemptRecord['status'], kept = true): DeliveryAttemptRecord {
     const reply = ev.reply ?? ev.reason;
@@ -827,11 +818,11 @@ export class Correlator {
       relay: relay === undefined ? undefined : this.intern.get(relay),
       relay_ip: relay_ip === undefined ? undefined : this.intern.get(relay_ip),
       dsn: dsn === undefined ? undefined : this.intern.get(dsn),
-      reply: reply === undefined || !kept ? reply : own(reply),
+      reply: reply === undefined || !kept ? reply : flat(reply),
       reply_code: ev.reply_code,
       delays: ev.delays,
       bounce_class: ev.bounce_class,
-      queued_as: queued_as === undefined || !kept ? queued_as : own(queued_as),
+      queued_as: queued_as === undefined || !kept ? queued_as : flat(queued_as),
       tls: undefined, // set by attempt()
     };
   }

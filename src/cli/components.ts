@@ -1,45 +1,8 @@
 // `mailsight components [--json]`: every component with its options and defaults, read from
 // the same schemas that validate configs.
-import type { TSchema } from '@sinclair/typebox';
 import { componentEntrySchema } from '../config/schema.js';
+import { describeOptions, type JsonSchema } from '../config/options_doc.js';
 import { registry } from '../components.js';
-
-interface OptionDoc {
-  name: string;
-  type: string;
-  default?: unknown;
-  required: boolean;
-  description?: string;
-}
-
-type JsonSchema = TSchema & {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  enum?: unknown[];
-  anyOf?: JsonSchema[];
-  description?: string;
-  default?: unknown;
-};
-
-function typeName(s: JsonSchema): string {
-  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
-  if (s.anyOf) return s.anyOf.map(typeName).join(' | ');
-  if (s.type === 'array' && s.items) return `${typeName(s.items)}[]`;
-  if (s.pattern === '^(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)$') return 'duration';
-  return Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any');
-}
-
-export function describeOptions(schema: JsonSchema, prefix = ''): OptionDoc[] {
-  const out: OptionDoc[] = [];
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    const full = prefix + name;
-    out.push({ name: full, type: typeName(prop), default: prop.default, required: (schema.required ?? []).includes(name), description: prop.description });
-    if (prop.type === 'object' && prop.properties) out.push(...describeOptions(prop, full + '.'));
-  }
-  return out;
-}
 
 export function componentsCommand(json: boolean, out: (s: string) => void): number {
   const list = registry.all().map((f) => ({

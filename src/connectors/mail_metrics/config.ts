@@ -12,12 +12,12 @@ export const DEFAULT_DELAY_BUCKETS = [
   0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400, 432000,
 ];
 
-const Buckets = (def: number[], what: string) =>
+const Buckets = (def: number[], what: string, note = '') =>
   Type.Array(Type.Number({ exclusiveMinimum: 0 }), {
     minItems: 1,
     maxItems: 64,
     default: def,
-    description: `Upper bounds (seconds, ascending) of the ${what} histogram buckets; +Inf is implicit.`,
+    description: `Upper bounds (seconds, ascending) of the ${what} histogram buckets; +Inf is implicit.${note}`,
   });
 
 export const MailMetricsConfig = Strict(
@@ -37,7 +37,11 @@ export const MailMetricsConfig = Strict(
       description:
         'Source of mail.messages.received. records: one per MessageRecord that reached the queue (needs the correlate processor; counted when the record is emitted, hops counted once). events: one per smtpd client=, pickup or Exim <= event (real time, no correlate needed; a content-filter re-injection counts twice).',
     }),
-    latency_buckets: Buckets(DEFAULT_LATENCY_BUCKETS, 'mail.delivery.latency'),
+    latency_buckets: Buckets(
+      DEFAULT_LATENCY_BUCKETS,
+      'mail.delivery.latency',
+      " The default spans a second to 5 days (Postfix's default maximal_queue_lifetime).",
+    ),
     delay_buckets: Buckets(DEFAULT_DELAY_BUCKETS, 'mail.delivery.delay'),
   },
   {

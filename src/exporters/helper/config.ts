@@ -39,7 +39,7 @@ export const SendingQueueSettings = Strict(
     size: Type.Integer({
       minimum: 1,
       default: 50_000,
-      description: 'Capacity in items (log records, metric items, spans) across queued requests. A request larger than the whole queue is accepted when the queue is empty.',
+      description: 'Capacity in items (log records, metric items, spans) across queued requests, like the pipeline queue.size. A request larger than the whole queue is accepted when the queue is empty.',
     }),
     num_consumers: Type.Integer({ minimum: 1, default: 10, description: 'Requests sent concurrently.' }),
     when_full: StringEnum(['block', 'drop_newest'] as const, {
@@ -66,7 +66,8 @@ export function exporterHelperProperties() {
   };
 }
 
-const HelperSchema = Strict(exporterHelperProperties());
-export type ExporterHelperConfig = Static<typeof HelperSchema>;
+/** The helper's options on their own (its README's table). */
+export const ExporterHelperSchema = Strict(exporterHelperProperties());
+export type ExporterHelperConfig = Static<typeof ExporterHelperSchema>;
 export type RetryConfig = Static<typeof RetrySettings>;
 export type SendingQueueConfig = Static<typeof SendingQueueSettings>;

@@ -6,9 +6,9 @@ export const PrometheusExporterConfig = Strict(
   {
     listen: ListenAddress({
       default: '127.0.0.1:9464',
-      description: 'host:port of the scrape endpoint. Port 0 picks a free port (logged at start).',
+      description: 'host:port of the scrape endpoint. Port 0 picks a free port (logged at start; PrometheusExporter.port in code).',
     }),
-    path: Type.String({ pattern: '^/', default: '/metrics', description: 'HTTP path Prometheus scrapes.' }),
+    path: Type.String({ pattern: '^/', default: '/metrics', description: 'HTTP path Prometheus scrapes; other paths answer 404, methods other than GET and HEAD 405.' }),
     namespace: Type.String({
       pattern: '^([a-zA-Z_][a-zA-Z0-9_]*)?$',
       default: '',
@@ -16,7 +16,7 @@ export const PrometheusExporterConfig = Strict(
     }),
     const_labels: Type.Record(Type.String(), Type.String(), {
       default: {},
-      description: 'Labels added to every series, e.g. { env: prod }. A metric attribute of the same name wins.',
+      description: 'Labels added to every series, e.g. { env: prod }. A metric or resource attribute of the same name wins.',
     }),
     resource_to_telemetry_conversion: Strict(
       {

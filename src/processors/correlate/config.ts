@@ -55,7 +55,7 @@ export const CorrelateConfig = Strict({
           'Keep the acks of consumed batches until a snapshot containing their effect is written (at-least-once for the state across a crash, at the cost of acks waiting up to one interval).',
       }),
     },
-    { default: {} },
+    { default: {}, description: 'Snapshot of the open messages, so that one open across a restart is still one record (without it, shutdown emits them incomplete).' },
   ),
 });
 

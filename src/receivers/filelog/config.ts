@@ -7,7 +7,7 @@ export const FilelogConfig = Strict(
   {
     include: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
-      description: 'Glob patterns (fast-glob syntax) of the files to tail. Required.',
+      description: 'Glob patterns (fast-glob syntax) of the files to tail; at least one. Required.',
       examples: [['/var/log/mail.log'], ['/var/log/exim4/mainlog']],
     }),
     exclude: Type.Array(Type.String({ minLength: 1 }), {
@@ -24,16 +24,16 @@ export const FilelogConfig = Strict(
     max_line_bytes: Type.Integer({
       minimum: 64,
       default: 65536,
-      description: 'Longer lines are split into pieces of at most this many bytes (counted in mailsight_filelog_line_splits_total).',
+      description: 'Longer lines are split into pieces of at most this many bytes, on UTF-8 character boundaries (each cut counted in mailsight_filelog_line_splits_total).',
     }),
     max_batch: Type.Integer({ minimum: 1, default: 1024, description: 'Lines per emitted batch at most.' }),
-    encoding: StringEnum(['utf8'] as const, { default: 'utf8', description: 'Character encoding of the files (utf8 only for now).' }),
+    encoding: StringEnum(['utf8'] as const, { default: 'utf8', description: 'Character encoding of the files (utf8 only for now); invalid sequences become U+FFFD.' }),
     storage: Type.String({
       minLength: 1,
       default: 'auto',
       description:
-        'Directory of the checkpoint file. "auto": <data dir>/<component id, "/" as "_">; "none": no checkpoints ' +
-        '(start_at then applies at every start); a relative path is resolved against the data dir.',
+        'Directory of the checkpoint file. "auto": <data dir>/<component id, "/" as "_"> (filelog/mx: <data dir>/filelog_mx); "none": no checkpoints ' +
+        '(start_at then applies at every start); a relative path is resolved against the data dir. Two receivers must not share one directory.',
     }),
     fingerprint_size: Type.Integer({
       minimum: 16,

@@ -10,10 +10,11 @@ export const PostfixQueueConfig = Strict(
       description:
         'Command (argv, no shell) that prints the queue as `postqueue -j` does: one JSON object per message. ' +
         'Remote or containerised Postfix: e.g. [ssh, mx1, postqueue, -j], [docker, exec, postfix, postqueue, -j], ' +
-        'or another instance: [postqueue, -c, /etc/postfix-out, -j].',
+        'or another instance: [postqueue, -c, /etc/postfix-out, -j]. It runs in its own process group with LC_ALL=C; at a timeout ' +
+        'or shutdown the whole group gets SIGTERM, then SIGKILL 1 s later.',
       examples: [['postqueue', '-j'], ['ssh', '-o', 'BatchMode=yes', 'mx1', 'postqueue', '-j'], ['docker', 'exec', 'postfix', 'postqueue', '-j']],
     }),
-    interval: Duration({ default: '30s', description: 'Time between two reads of the queue (the next starts after the previous ended).' }),
+    interval: Duration({ default: '30s', description: 'Time between two reads of the queue (the first at start, the next after the previous ended).' }),
     timeout: Duration({ default: '20s', description: 'A read that takes longer is killed and reported as failed (mail.queue.up = 0).' }),
     host: Type.String({
       default: '',
@@ -22,7 +23,7 @@ export const PostfixQueueConfig = Strict(
     max_domains: Type.Integer({
       minimum: 0,
       default: 100,
-      description: 'Recipient domains reported by name in mail.queue.domain.* (the ones with the most queued messages); the rest are reported as `other`. 0: no per-domain metrics.',
+      description: 'Recipient domains reported by name in mail.queue.domain.* (the ones with the most queued messages over all queues); the rest are reported as `other`. 0: no per-domain metrics.',
     }),
     top_reasons: Type.Integer({
       minimum: 0,

@@ -13,7 +13,7 @@ export const StdinConfig = Strict(
     max_line_bytes: Type.Integer({
       minimum: 64,
       default: 65536,
-      description: 'Longer lines are split into pieces of at most this many bytes (counted in mailsight_stdin_line_splits_total).',
+      description: 'Longer lines are split into pieces of at most this many bytes, on UTF-8 character boundaries (each cut counted in mailsight_stdin_line_splits_total).',
     }),
     encoding: StringEnum(['utf8'] as const, { default: 'utf8', description: 'Character encoding of the input (utf8 only for now).' }),
   },

@@ -18,9 +18,9 @@ export const SyslogTlsConfig = Strict(
         'Client certificates: none (not asked), request (asked; a valid one adds tls.client.subject to the lines, an invalid or missing one is accepted), require (connections without a certificate valid for ca_file are refused).',
     }),
     min_version: StringEnum(['TLSv1.2', 'TLSv1.3'] as const, { default: 'TLSv1.2', description: 'Lowest TLS version accepted.' }),
-    handshake_timeout: Duration({ default: '10s', description: 'Close connections that have not completed the TLS handshake by then.' }),
+    handshake_timeout: Duration({ default: '10s', description: 'Close connections that have not completed the TLS handshake by then (counted in mailsight_syslog_tls_errors_total).' }),
   },
-  { description: 'TLS settings (protocol: tls). Files are read at start.' },
+  { description: 'TLS settings; required with protocol: tls. Files are read at start.' },
 );
 
 export const SyslogConfig = Strict(
@@ -49,7 +49,7 @@ export const SyslogConfig = Strict(
     max_connections: Type.Integer({
       minimum: 1,
       default: 1024,
-      description: 'TCP/TLS connections open at once; further ones are closed on accept (counted in mailsight_syslog_connections_rejected_total).',
+      description: 'TCP/TLS connections open at once; further ones are closed on accept (counted in mailsight_syslog_connections_rejected_total{reason="max_connections"}).',
     }),
     max_connections_per_peer: Type.Integer({
       minimum: 0,
@@ -65,7 +65,7 @@ export const SyslogConfig = Strict(
       minimum: 0,
       default: 0,
       description:
-        'UDP: socket receive buffer (SO_RCVBUF) in bytes; 0 keeps the system default (net.core.rmem_default). Linux caps it at net.core.rmem_max. Datagrams the kernel dropped are counted in mailsight_syslog_udp_kernel_drops_total.',
+        'UDP: socket receive buffer (SO_RCVBUF) in bytes; 0 keeps the system default (net.core.rmem_default). Linux caps it at net.core.rmem_max (a warning is logged when it does). Datagrams the kernel dropped are counted in mailsight_syslog_udp_kernel_drops_total.',
     }),
     udp_queue_size: Type.Integer({
       minimum: 1,

@@ -44,10 +44,23 @@ const err = (s: string) => process.stderr.write(s + '\n');
 /** The package root, where the embedded pipelines and samples live. */
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/**
+ * A one-shot command whose reader went away (`mailsight parse x.log | head`): stop quietly, as
+ * a Unix filter killed by SIGPIPE would, instead of an unhandled EPIPE stack trace. Not for
+ * `run`, whose debug exporter counts its own write errors and keeps the pipeline going.
+ */
+function exitWhenStdoutCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Embedded pipelines refer to bundled files through ${env:MAILSIGHT_HOME}.
   process.env.MAILSIGHT_HOME ??= packageRoot;
   const [command, ...rest] = argv;
+  if (command !== 'run') exitWhenStdoutCloses();
   try {
     switch (command) {
       case 'run': {

@@ -1,7 +1,8 @@
 // The CLI contract of DESIGN §7, exercised through the real executable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, repoRoot } from '../helpers/paths.js';
@@ -145,4 +146,16 @@ test('bin/mailsight.js run directly gets the larger young generation; `node bin/
   const viaNode = runEmpty(process.execPath, [bin]);
   assert.equal(viaNode.status, 0, viaNode.stderr);
   assert.match(viaNode.stderr, /young generation at its default/);
+});
+
+test('parse stops quietly with exit 0 when its reader goes away (| head), instead of an EPIPE trace', async () => {
+  const child = spawn(process.execPath, [bin, 'parse', join(corpusDir, 'postfix-lab-01.log')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Read the first chunk, then close the pipe as `head` does; the corpus's events are far more.
+  await once(child.stdout, 'data');
+  child.stdout.destroy();
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

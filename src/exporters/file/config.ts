@@ -6,7 +6,7 @@ export const FileExporterConfig = Strict(
   {
     path: Type.String({
       minLength: 1,
-      description: 'File to append JSON lines to (one item per line). Required. Its directory is created if needed; the file is created with mode 0640 (mail data is personal data).',
+      description: 'File to append JSON lines to (one item per line). Its directory is created if needed; the file is created with mode 0640 (mail data is personal data).',
       examples: ['/var/lib/mailsight/events.jsonl'],
     }),
     rotation: Strict(

@@ -7,7 +7,7 @@ export const FilelogConfig = Strict(
   {
     include: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
-      description: 'Glob patterns (fast-glob syntax) of the files to tail; at least one. Required.',
+      description: 'Glob patterns (fast-glob syntax) of the files to tail; at least one.',
       examples: [['/var/log/mail.log'], ['/var/log/exim4/mainlog']],
     }),
     exclude: Type.Array(Type.String({ minLength: 1 }), {

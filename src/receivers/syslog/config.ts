@@ -6,8 +6,8 @@ import { Duration, ListenAddress, Strict, StringEnum } from '../../config/types.
 
 export const SyslogTlsConfig = Strict(
   {
-    cert_file: Type.String({ minLength: 1, description: 'PEM certificate (chain) of the listener. Required.' }),
-    key_file: Type.String({ minLength: 1, description: 'PEM private key of the listener. Required.' }),
+    cert_file: Type.String({ minLength: 1, description: 'PEM certificate (chain) of the listener.' }),
+    key_file: Type.String({ minLength: 1, description: 'PEM private key of the listener.' }),
     ca_file: Type.String({
       default: '',
       description: 'PEM CA certificate(s) that client certificates must chain to (with client_auth request or require). Empty: the system CAs.',

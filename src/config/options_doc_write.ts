@@ -1,13 +1,10 @@
 // `npm run docs`: rewrites the generated options table of every component README from the
 // schemas. A README without the markers is an error, so a new component cannot be missed.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot as root } from '../cli/main.js';
 import { factories } from '../components.js';
 import { readmeTables, replaceOptionsBlock, OPTIONS_BEGIN, OPTIONS_END } from './options_doc.js';
-
-// This file runs as dist/src/config/options_doc_write.js: the repository is three levels up.
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 let failed = false;
 for (const { readme, table } of readmeTables(factories)) {

@@ -324,4 +324,26 @@ test("detail 'lifecycle': connection and TLS session lines keep only their type,
   // Lines of other daemons that only look alike are not skimmed.
   const c = 'Nov 27 22:06:40 mx1 postfix/smtp[9]: connect to mx.example.com[192.0.2.7]:25: Connection refused';
   assert.deepEqual(definedFields(lean.parse(c)), definedFields(full.parse(c)));
+  // A sent delivery's next-hop id survives the lean reading of its reply, however the reply
+  // is spaced or continued; without one, only the code is kept.
+  const sent = (reply: string) =>
+    `Nov 27 22:06:40 mx1 postfix/smtp[9]: 4A1B2C3D4E: to=<a@example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (${reply})`;
+  const hops: [string, string | undefined][] = [
+    ['250 2.0.0 Ok: queued as 5F6A7B8C9D', '5F6A7B8C9D'],
+    ['250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 6A7B8C9D0E', '6A7B8C9D0E'],
+    ['250 2.0.0 Ok: queued  as 7B8C9D0E1F', '7B8C9D0E1F'],
+    ['250-2.0.0 Ok 250-2.0.0 queued as 8C9D0E1F2A 250 2.0.0 done', '8C9D0E1F2A'],
+    ['250 OK id=1abcDE-000123-AB', '1abcDE-000123-AB'],
+    ['250 2.0.0 OK  1794462001 3b1608ba323e5-9e33e20e25esi4143092k86.954 - gsmtp', undefined],
+    ['250 2.6.0 <x@example.com> [InternalId=437655605569] Queued mail for delivery', undefined],
+  ];
+  for (const [reply, id] of hops) {
+    const a = definedFields(full.parse(sent(reply)));
+    const b = definedFields(lean.parse(sent(reply)));
+    assert.equal(b.queued_as, id, reply);
+    assert.equal(b.reply_code, 250, reply);
+    assert.equal(b.reply, undefined, reply);
+    const { relay, relay_host, relay_ip, relay_port, delay, delays, reply: r, ...kept } = a;
+    assert.deepEqual(b, kept, reply);
+  }
 });

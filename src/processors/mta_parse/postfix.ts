@@ -413,8 +413,14 @@ function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent, lifecycl
     const cmd = w > p ? whileCommand(s.slice(w + 7, e)) : undefined;
     if (cmd !== undefined) ev.smtp_command = cmd;
   }
-  let t = s.slice(p, e);
   const code = replyCodeIn(s, p, e);
+  if (lifecycle && ev.status === 'sent' && code !== undefined && code < 400 && !mayNameNextHop(s, p, e)) {
+    // Lifecycle readers drop a sent delivery's reply (parseDelivery) and keep its code and
+    // next-hop id: without one, the reply is neither copied nor collapsed.
+    ev.reply_code = code;
+    return;
+  }
+  let t = s.slice(p, e);
   if (code !== undefined) {
     ev.reply_code = code;
     t = collapseReply(t);
@@ -424,6 +430,15 @@ function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent, lifecycl
   if (code !== undefined && code >= 400) return;
   const q = queuedAs(t);
   if (q !== undefined) ev.queued_as = q;
+}
+
+/**
+ * Whether queuedAs(collapseReply(s[p, e))) can find an id. The words it looks for hold no
+ * space, and collapsing only deletes characters or puts a space where there was one (runs of
+ * spaces, continuation markers), so it never makes one of them where s[p, e) had none.
+ */
+function mayNameNextHop(s: string, p: number, e: number): boolean {
+  return indexOfIn(s, 'queued', p, e) >= 0 || indexOfIn(s, 'forwarded', p, e) >= 0 || indexOfIn(s, 'id=', p, e) >= 0;
 }
 
 /**

@@ -13,7 +13,8 @@ export class ReportFeed {
   private n = 0;
 
   constructor(opts: Partial<CorrelatorOptions> = {}) {
-    this.engine = new Correlator(opts);
+    // The report reads no links.same_message_id: no Message-ID index on multi-host input.
+    this.engine = new Correlator({ sameMessageLinks: false, ...opts });
   }
 
   add(ev: MailEvent): void {

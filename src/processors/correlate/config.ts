@@ -34,6 +34,11 @@ export const CorrelateConfig = Strict({
       'A finished message is emitted once its host has logged this far past its end (event time), so that lines of the same second delivered out of order still join it.',
   }),
   max_attempts: Type.Integer({ minimum: 1, default: 10, description: 'Delivery attempts kept per recipient (the latest; all deferrals are counted).' }),
+  same_message_links: Type.Boolean({
+    default: true,
+    description:
+      'On input from several hosts, record `links.same_message_id`: the messages open on other hosts with the same Message-ID (informational, up to 4). It keeps an index of every open message\'s Message-ID; off, a cross-host `queued as` link still requires matching Message-IDs.',
+  }),
   emit: StringEnum(['both', 'records', 'events'] as const, {
     default: 'both',
     description: 'What goes downstream: the MailEvents (unchanged), the MessageRecords, or both.',

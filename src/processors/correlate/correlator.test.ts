@@ -231,24 +231,45 @@ test('queued as an id that never appears: after hop_window the delivery is final
   assert.equal(out[0].links, undefined);
 });
 
+const fleetHop = (relayedMessageId: string): MailEvent[] => [
+  client(0, 'H1', '203.0.113.7', 'edge1'),
+  enqueue(0, 'H1', 1, 'app@billing.example', 'edge1'),
+  messageId(0, 'H1', '<m1@billing.example>', 'edge1'),
+  client(1, 'K9', '10.0.0.5', 'relay2'),
+  messageId(1, 'K9', relayedMessageId, 'relay2'),
+  { ...attempt(1, 'H1', 'f@gmail.com', 'sent', { queued_as: 'K9', relay: 'relay2[10.0.0.5]:25' }), host: 'edge1' },
+  removed(1, 'H1', 'edge1'),
+  { ...attempt(3, 'K9', 'f@gmail.com', 'sent'), host: 'relay2' },
+  removed(3, 'K9', 'relay2'),
+];
+
 test('queued-as hop to another host of the fleet', () => {
-  const { recs } = run([
-    client(0, 'H1', '203.0.113.7', 'edge1'),
-    enqueue(0, 'H1', 1, 'app@billing.example', 'edge1'),
-    messageId(0, 'H1', '<m1@billing.example>', 'edge1'),
-    client(1, 'K9', '10.0.0.5', 'relay2'),
-    messageId(1, 'K9', '<m1@billing.example>', 'relay2'),
-    { ...attempt(1, 'H1', 'f@gmail.com', 'sent', { queued_as: 'K9', relay: 'relay2[10.0.0.5]:25' }), host: 'edge1' },
-    removed(1, 'H1', 'edge1'),
-    { ...attempt(3, 'K9', 'f@gmail.com', 'sent'), host: 'relay2' },
-    removed(3, 'K9', 'relay2'),
-  ]);
+  const { recs } = run(fleetHop('<m1@billing.example>'));
   assert.equal(recs.length, 2);
   const k = recs.find((r) => r.queue_id === 'K9') as MessageRecord;
   assert.equal(k.links?.from_queue_id, 'H1');
   assert.equal(k.links?.from_host, 'edge1');
   assert.deepEqual(k.links?.same_message_id, ['edge1/H1']);
   assert.equal(k.recipients[0].latency_seconds, 3);
+});
+
+test('sameMessageLinks off: the same hop and latency without same_message_id links; differing Message-IDs still refuse the link', () => {
+  // Both hosts known before the first Message-ID, so the links come from the Message-ID lines.
+  const events = [ev(0, 'connect', { host: 'relay2', program: 'postfix/smtpd' }), ...fleetHop('<m1@billing.example>')];
+  const on = run(events).recs;
+  assert.deepEqual((on.find((r) => r.queue_id === 'H1') as MessageRecord).links?.same_message_id, ['relay2/K9']);
+  const off = run(events, { sameMessageLinks: false }).recs;
+  assert.equal(off.length, 2);
+  const k = off.find((r) => r.queue_id === 'K9') as MessageRecord;
+  assert.equal(k.links?.from_queue_id, 'H1');
+  assert.equal(k.links?.same_message_id, undefined);
+  for (const r of off) assert.equal(r.links?.same_message_id, undefined, r.queue_id);
+  // Everything else is as with the links on.
+  const strip = (rs: MessageRecord[]) =>
+    rs.map((r) => (r.links === undefined ? r : { ...r, links: { ...r.links, same_message_id: undefined } }));
+  assert.deepEqual(strip(off), strip(on));
+  const other = run(fleetHop('<other@billing.example>'), { sameMessageLinks: false }).recs;
+  assert.equal((other.find((r) => r.queue_id === 'K9') as MessageRecord).links?.from_queue_id, undefined);
 });
 
 test('multi-recipient message with mixed outcomes, then expiry', () => {

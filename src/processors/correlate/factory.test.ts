@@ -87,6 +87,25 @@ test('emit records: only records go downstream; a batch with nothing to forward 
   await p.shutdown();
 });
 
+test('same_message_links: on by default, the records of one Message-ID on two hosts name each other; off, neither does', async () => {
+  const twoHosts = [
+    client(0, 'E1', '203.0.113.7', 'edge1'),
+    client(0, 'E2', '203.0.113.8', 'edge2'),
+    messageId(0, 'E1', '<same@example.org>', 'edge1'),
+    messageId(0, 'E2', '<same@example.org>', 'edge2'),
+  ];
+  const links = async (config: Record<string, unknown>) => {
+    const sink = new Sink();
+    const { p } = make({ emit: 'records', snapshot: { enabled: false }, ...config }, sink);
+    await p.start(testHost(tmp()));
+    await push(p, twoHosts);
+    await p.shutdown();
+    return sink.records().map((r) => `${r.host}/${r.queue_id}: ${r.links?.same_message_id?.join(',') ?? '-'}`).sort();
+  };
+  assert.deepEqual(await links({}), ['edge1/E1: edge2/E2', 'edge2/E2: edge1/E1']);
+  assert.deepEqual(await links({ same_message_links: false }), ['edge1/E1: -', 'edge2/E2: -']);
+});
+
 test('shutdown without snapshot emits open messages as incomplete (shutdown)', async () => {
   const sink = new Sink();
   const { p, self } = make({ emit: 'records', snapshot: { enabled: false } }, sink);

@@ -54,6 +54,7 @@ export const correlateFactory = defineProcessor({
       hopClients: config.hop_clients,
       maxAttempts: config.max_attempts,
       reorderWindowMs: durationMs(config.reorder_window),
+      sameMessageLinks: config.same_message_links,
     });
     const emitEvents = config.emit !== 'records';
     const emitRecords = config.emit !== 'events';

@@ -253,6 +253,26 @@ test('queued-as hop to another host of the fleet', () => {
   assert.equal(k.recipients[0].latency_seconds, 3);
 });
 
+test('queued-as hop when two other hosts have that queue id open: the one whose Message-ID matches, else the later one', () => {
+  const hand = (midOf3: string | undefined): MessageRecord[] => [
+    ...run([
+      client(0, 'K9', '10.0.0.5', 'relay2'),
+      messageId(0, 'K9', '<m1@billing.example>', 'relay2'),
+      client(1, 'K9', '10.0.0.6', 'relay3'),
+      ...(midOf3 === undefined ? [] : [messageId(1, 'K9', midOf3, 'relay3')]),
+      client(1, 'H1', '203.0.113.7', 'edge1'),
+      messageId(1, 'H1', '<m1@billing.example>', 'edge1'),
+      { ...attempt(2, 'H1', 'f@gmail.com', 'sent', { queued_as: 'K9' }), host: 'edge1' },
+      removed(2, 'H1', 'edge1'),
+    ]).c.openRecords(),
+  ];
+  const from = (recs: MessageRecord[]) => recs.filter((r) => r.links?.from_queue_id === 'H1').map((r) => r.host);
+  // relay3's K9 started later but is another message: relay2's is the hop.
+  assert.deepEqual(from(hand('<other@billing.example>')), ['relay2']);
+  // relay3's has no Message-ID (it may be the same message): the later one.
+  assert.deepEqual(from(hand(undefined)), ['relay3']);
+});
+
 test('sameMessageLinks off: the same hop and latency without same_message_id links; differing Message-IDs still refuse the link', () => {
   // Both hosts known before the first Message-ID, so the links come from the Message-ID lines.
   const events = [ev(0, 'connect', { host: 'relay2', program: 'postfix/smtpd' }), ...fleetHop('<m1@billing.example>')];

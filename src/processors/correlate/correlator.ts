@@ -366,11 +366,11 @@ export class Correlator {
   private readonly hosts = new Map<string, HostState>();
   private lastHost: HostState | undefined = undefined;
   /**
-   * Open messages by bare queue id (for `queued as` hops to another host; last one wins) and by
-   * Message-ID (joins across hosts). Both only matter with several hosts, so they are built
-   * when the second host appears: a single server does not pay for them.
+   * Open messages by Message-ID (joins across hosts, sameMessageLinks). It only matters with
+   * several hosts, so it is built when the second host appears: a single server does not pay
+   * for it. (A `queued as` hop to another host looks in the other hosts' own maps instead:
+   * a global index by queue id cost a set and a delete per message for a lookup per hop.)
    */
-  private readonly byQid = new Map<string, Slot>();
   private readonly byMsgId = new Map<string, Slot>();
   private multiHost = false;
   /** `queued as` ids not seen yet -> the message whose delivery named them. */
@@ -582,10 +582,7 @@ export class Correlator {
     }
     this.insert(slot);
     this.bytes += slot.bytes;
-    if (this.multiHost) {
-      this.byQid.set(rec.queue_id, slot);
-      if (rec.message_id !== undefined && this.opts.sameMessageLinks) this.byMsgId.set(rec.message_id, slot);
-    }
+    if (this.multiHost && rec.message_id !== undefined && this.opts.sameMessageLinks) this.byMsgId.set(rec.message_id, slot);
     if (slot.pend) for (const q of slot.pend) this.pendingHops.set(q, slot);
     this.schedule(slot, true);
   }
@@ -602,9 +599,8 @@ export class Correlator {
       this.hosts.set(name, (hs = new HostState(name)));
       if (this.hosts.size === 2) {
         this.multiHost = true;
-        for (const s of this.open.values()) {
-          this.byQid.set(s.rec.queue_id, s);
-          if (s.rec.message_id !== undefined && this.opts.sameMessageLinks) this.byMsgId.set(s.rec.message_id, s);
+        if (this.opts.sameMessageLinks) {
+          for (const s of this.open.values()) if (s.rec.message_id !== undefined) this.byMsgId.set(s.rec.message_id, s);
         }
       }
     }
@@ -630,7 +626,6 @@ export class Correlator {
     const rec = newMessageRecord(hs.name, flat(qid), ev.mta, ev.time);
     const slot = new Slot(hs, rec);
     this.insert(slot);
-    if (this.multiHost) this.byQid.set(rec.queue_id, slot);
     this.bytes += slot.bytes;
     this.stats.opened++;
     // A delivery elsewhere already named this id: this message is its next hop.
@@ -941,10 +936,7 @@ export class Correlator {
   private hop(slot: Slot, r: RecipientRecord, x: string, t: number): void {
     if (x === slot.rec.queue_id) return;
     let target = slot.hs.slots.get(x);
-    if (target === undefined) {
-      const o = this.byQid.get(x);
-      if (o !== undefined && o.hs !== slot.hs && sameMessage(o.rec, slot.rec)) target = o;
-    }
+    if (target === undefined && this.multiHost) target = this.elsewhere(slot, x);
     if (target !== undefined && this.canLink(slot, target, t)) {
       this.link(slot, target, r, t);
       return;
@@ -954,6 +946,21 @@ export class Correlator {
     this.pendingHops.set(x, slot);
     const until = t + this.opts.hopWindowMs;
     if (until > slot.predUntil) slot.predUntil = until;
+  }
+
+  /**
+   * The open message `x` of another host that `slot`'s delivery may have handed over to:
+   * its Message-ID must not differ, and of several (queue ids repeat across hosts) the one
+   * that started last.
+   */
+  private elsewhere(slot: Slot, x: string): Slot | undefined {
+    let found: Slot | undefined;
+    for (const hs of this.hosts.values()) {
+      if (hs === slot.hs) continue;
+      const o = hs.slots.get(x);
+      if (o !== undefined && sameMessage(o.rec, slot.rec) && (found === undefined || o.rec.start_time > found.rec.start_time)) found = o;
+    }
+    return found;
   }
 
   private canLink(pred: Slot, succ: Slot, t: number): boolean {
@@ -1088,10 +1095,9 @@ export class Correlator {
     if (slot.queue === Q_IDLE) hs.idle.remove(slot);
     else if (slot.queue === Q_LINGER) hs.linger.remove(slot);
     slot.queue = Q_NONE;
-    if (this.multiHost) {
-      // Both indexes stay empty on a single host.
-      if (this.byQid.get(rec.queue_id) === slot) this.byQid.delete(rec.queue_id);
-      if (rec.message_id !== undefined && this.opts.sameMessageLinks && this.byMsgId.get(rec.message_id) === slot) this.byMsgId.delete(rec.message_id);
+    // The index stays empty on a single host.
+    if (this.multiHost && rec.message_id !== undefined && this.opts.sameMessageLinks && this.byMsgId.get(rec.message_id) === slot) {
+      this.byMsgId.delete(rec.message_id);
     }
     if (slot.pend !== undefined) {
       for (const x of slot.pend) if (this.pendingHops.get(x) === slot) this.pendingHops.delete(x);

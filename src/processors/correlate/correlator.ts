@@ -38,7 +38,7 @@ export interface CorrelatorOptions {
   /**
    * Record `links.same_message_id` on multi-host input: an index of every open message's
    * Message-ID. `mailsight report` reads no such links and turns it off (on a 4-host log the
-   * index cost ~15 % of the report's CPU, most of it in scavenges).
+   * index cost ~7 % of the report's time and 10 % of its scavenging; benchmarks/README.md).
    */
   sameMessageLinks: boolean;
   /**

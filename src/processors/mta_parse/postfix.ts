@@ -433,9 +433,10 @@ function analyseReplyIn(s: string, p: number, e: number, ev: MailEvent, lifecycl
 }
 
 /**
- * Whether queuedAs(collapseReply(s[p, e))) can find an id. The words it looks for hold no
- * space, and collapsing only deletes characters or puts a space where there was one (runs of
- * spaces, continuation markers), so it never makes one of them where s[p, e) had none.
+ * Whether queuedAs(collapseReply(s[p, e))) can find an id. Every id it finds follows
+ * `queued as `, `forwarded as ` or ` id=`. Collapsing only deletes characters or turns runs
+ * of spaces and continuation markers into one space, so it never joins two non-space
+ * characters: where s[p, e) lacks `queued`, `forwarded` and `id=`, the collapsed text does too.
  */
 function mayNameNextHop(s: string, p: number, e: number): boolean {
   return indexOfIn(s, 'queued', p, e) >= 0 || indexOfIn(s, 'forwarded', p, e) >= 0 || indexOfIn(s, 'id=', p, e) >= 0;
